@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Layers, from the bottom up (imports point one way):
+///   ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC) ← SecureTransport (the only C doorway)
+///   ← NodeAgent / Coordinator ← executables.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Meridian",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "meridian", targets: ["meridian"]),
+        .executable(name: "meridian-agent", targets: ["meridian-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "COpenSSL",
+            cSettings: [
+                .define("OPENSSL_API_COMPAT", to: "30000"),
+                .define("OPENSSL_NO_DEPRECATED"),
+            ],
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        .target(name: "ClockSync", swiftSettings: strict),
+        .target(name: "WireProtocol", dependencies: ["ClockSync"], swiftSettings: strict),
+        .target(name: "SecureTransport", dependencies: ["COpenSSL", "WireProtocol"], swiftSettings: strict),
+        .target(name: "NodeAgent", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .executableTarget(
+            name: "meridian",
+            dependencies: ["Coordinator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "meridian-agent",
+            dependencies: ["NodeAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["SecureTransport", "WireProtocol", "ClockSync"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ClockSyncTests", dependencies: ["ClockSync", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "TestSupport"], swiftSettings: strict),
+    ]
+)

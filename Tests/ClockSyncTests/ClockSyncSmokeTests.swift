@@ -1,0 +1,4 @@
+import Testing
+@testable import ClockSync
+
+@Test func moduleLinks() { #expect(Bool(true)) }

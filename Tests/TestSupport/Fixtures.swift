@@ -1,0 +1,10 @@
+/// Locates files under a test target's `Fixtures/` folder without Foundation's Bundle.
+public enum FixturePath {
+    /// `FixturePath.in("ClockSyncTests", "chrony/tracking-synced.csv")` → absolute path in the source tree.
+    public static func `in`(_ testTarget: String, _ relative: String, file: StaticString = #filePath) -> String {
+        let here = "\(file)"  // .../Tests/TestSupport/Fixtures.swift
+        var parts = here.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(2)  // drop TestSupport/Fixtures.swift
+        return parts.joined(separator: "/") + "/\(testTarget)/Fixtures/\(relative)"
+    }
+}

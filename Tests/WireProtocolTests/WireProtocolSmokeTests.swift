@@ -1,0 +1,4 @@
+import Testing
+@testable import WireProtocol
+
+@Test func moduleLinks() { #expect(Bool(true)) }
