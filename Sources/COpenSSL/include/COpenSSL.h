@@ -1,9 +1,75 @@
 #ifndef MERIDIAN_COPENSSL_H
 #define MERIDIAN_COPENSSL_H
+// The only C doorway of Meridian: OpenSSL 3 plus the few Glibc socket bits Swift cannot import.
+// Swift imports functions, not macros; the static inline wrappers below expose the macros we use.
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/evp.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <openssl/bn.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+static inline int meridian_ctx_set_tls13_only(SSL_CTX *ctx) {
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) return 0;
+    if (SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) return 0;
+    return 1;
+}
+
+/// Swift arrays may move between a failed non-blocking SSL_write and its retry.
+static inline void meridian_ctx_set_modes(SSL_CTX *ctx) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+
+static inline int meridian_set_sni(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
+static inline int meridian_err_reason(unsigned long e) { return ERR_GET_REASON(e); }
+static inline int meridian_err_lib(unsigned long e) { return ERR_GET_LIB(e); }
+
+static inline void meridian_openssl_free(void *p) { OPENSSL_free(p); }
+
+static inline long meridian_bio_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
+
+static inline EVP_PKEY *meridian_ec_p256_keygen(void) { return EVP_EC_gen("P-256"); }
+
+static inline int meridian_general_names_count(const GENERAL_NAMES *names) { return sk_GENERAL_NAME_num(names); }
+static inline const GENERAL_NAME *meridian_general_names_at(const GENERAL_NAMES *names, int i) {
+    return sk_GENERAL_NAME_value(names, i);
+}
+static inline void meridian_general_names_free(GENERAL_NAMES *names) { GENERAL_NAMES_free(names); }
+
+/// Role check during verification (see certs/README.md): the leaf must carry the wanted
+/// `OU=meridian-<role>` marker; a mismatch fails the handshake as X509_V_ERR_INVALID_PURPOSE,
+/// which OpenSSL answers with an `unsupported_certificate` alert the peer can name.
+int meridian_verify_coordinator_peer(int preverify_ok, X509_STORE_CTX *store);
+int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store);
+/// Extracts the OU of a certificate subject into buf; returns its length or -1.
+int meridian_subject_entry(X509 *cert, int nid, char *buf, int size);
+
+/// Fills `sa` from a numeric IPv4/IPv6 literal. Returns the address length, or 0.
+socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, struct sockaddr_storage *sa);
+/// Writes the numeric host and port of `sa` (for error messages).
+int meridian_sockaddr_describe(const struct sockaddr_storage *sa, char *host, int hostlen, unsigned short *port);
+
+/// Glibc extensions (need _GNU_SOURCE, which only shim.c defines).
+int meridian_pipe_cloexec(int fds[2]);
+short meridian_posix_spawn_setsid_flag(void);
+int meridian_set_thread_name(const char *name);
+
+static inline int meridian_ignore_sigpipe(void) {
+    struct sigaction action = {0};
+    action.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &action, 0);
+}
 #endif

@@ -1,0 +1,92 @@
+internal import Glibc
+
+/// Files replaced so that a crash at any instant leaves either the old or the new content:
+/// write a temporary file beside the target, fsync it, rename it over the target, fsync the directory.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o644) throws(TransportError) {
+        let directory = parentDirectory(of: path)
+        let temporary = "\(path).meridian-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw TransportError(.io, "cannot create \(temporary): \(errnoText())") }
+        var failure: String?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; failure = "write: \(errnoText())"; return }
+                offset += n
+            }
+        }
+        if failure == nil, fchmod(fd, mode) != 0 { failure = "chmod: \(errnoText())" }
+        if failure == nil, fsync(fd) != 0 { failure = "fsync: \(errnoText())" }
+        Glibc.close(fd)
+        if failure == nil, rename(temporary, path) != 0 { failure = "rename to \(path): \(errnoText())" }
+        if let failure {
+            unlink(temporary)
+            throw TransportError(.io, "cannot write \(path): \(failure)")
+        }
+        syncDirectory(directory)
+    }
+
+    /// Reads a whole file; nil when it does not exist.
+    public static func read(_ path: String, limit: Int = 16 << 20) throws(TransportError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw TransportError(.io, "cannot open \(path): \(errnoText())")
+        }
+        defer { Glibc.close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw TransportError(.io, "cannot read \(path): \(errnoText())") }
+            if n == 0 { return result }
+            result += buffer[0..<n]
+            if result.count > limit { throw TransportError(.limit, "\(path) is larger than \(limit) bytes") }
+        }
+    }
+
+    /// Creates a directory and its parents (like mkdir -p) with `mode` for the ones it creates.
+    public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws(TransportError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw TransportError(.io, "cannot create directory \(current): \(errnoText())")
+            }
+        }
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func remove(_ path: String) { unlink(path) }
+
+    /// Names in a directory (without . and ..), sorted; [] when it does not exist.
+    public static func list(_ directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        Glibc.close(fd)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,191 @@
+internal import COpenSSL
+internal import Glibc
+
+/// What a finished command left behind. `status` is the exit code, or 128 + signal number.
+public struct CommandResult: Sendable, Equatable {
+    public var status: Int32
+    public var standardOutput: [UInt8]
+    public var standardError: [UInt8]
+    public var timedOut: Bool
+    public var outputTruncated: Bool
+
+    public var stdout: String { String(decoding: standardOutput, as: UTF8.self) }
+    public var stderr: String { String(decoding: standardError, as: UTF8.self) }
+    public var succeeded: Bool { status == 0 && !timedOut }
+}
+
+/// Child processes by argv — never through a shell — with a deadline and bounded captured output.
+///
+/// Blocking: call from a dedicated thread. Children get SIGPIPE back at its default disposition
+/// and an empty signal mask, whatever our process ignores.
+public enum ChildProcess {
+    /// Runs `argv` to completion or until `timeout`, then kills it (SIGKILL to its process group).
+    /// `environment` nil inherits ours; otherwise it is the complete environment.
+    public static func run(
+        _ argv: [String], environment: [String: String]? = nil, input: [UInt8] = [],
+        timeout: Duration, maxOutput: Int = 1 << 20
+    ) throws(TransportError) -> CommandResult {
+        guard let program = argv.first, !program.isEmpty else { throw TransportError(.config, "empty command") }
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
+        guard meridian_pipe_cloexec(&outPipe) == 0, meridian_pipe_cloexec(&errPipe) == 0, meridian_pipe_cloexec(&inPipe) == 0 else {
+            let reason = errnoText()
+            for fd in outPipe + errPipe + inPipe where fd >= 0 { Glibc.close(fd) }
+            throw TransportError(.io, "cannot create pipes for \(program): \(reason)")
+        }
+        let pid: pid_t
+        do {
+            pid = try spawn(argv, environment: environment, stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1], newSession: false)
+        } catch {
+            for fd in outPipe + errPipe + inPipe { Glibc.close(fd) }
+            throw error
+        }
+        Glibc.close(outPipe[1]); Glibc.close(errPipe[1]); Glibc.close(inPipe[0])
+        if !input.isEmpty {
+            _ = input.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+        }
+        Glibc.close(inPipe[1])
+        var out: [UInt8] = [], err: [UInt8] = []
+        var truncated = false, timedOut = false
+        var open = [outPipe[0], errPipe[0]]
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while !open.isEmpty {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { timedOut = true; break }
+            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ms = Int32(min(Double(Int32.max), max(1, remaining.seconds * 1000)))
+            let ready = poll(&fds, nfds_t(fds.count), ms)
+            if ready < 0 { if errno == EINTR { continue }; break }
+            for entry in fds where entry.revents != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    let chunk = buffer[0..<n]
+                    if entry.fd == outPipe[0] {
+                        if out.count < maxOutput { out += chunk.prefix(maxOutput - out.count) } else { truncated = true }
+                    } else {
+                        if err.count < maxOutput { err += chunk.prefix(maxOutput - err.count) } else { truncated = true }
+                    }
+                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    open.removeAll { $0 == entry.fd }
+                }
+            }
+        }
+        Glibc.close(outPipe[0]); Glibc.close(errPipe[0])
+        if timedOut { kill(pid, SIGKILL) }
+        let status = waitStatus(pid)
+        return CommandResult(status: status, standardOutput: out, standardError: err, timedOut: timedOut, outputTruncated: truncated)
+    }
+
+    /// Starts a long-running child in its own session with output appended to `logPath`;
+    /// returns its pid. The lab uses this for chronyd and agents.
+    public static func spawnDetached(
+        _ argv: [String], environment: [String: String]? = nil, logPath: String
+    ) throws(TransportError) -> Int32 {
+        let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw TransportError(.io, "cannot open log \(logPath): \(errnoText())") }
+        defer { Glibc.close(log) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { if null >= 0 { Glibc.close(null) } }
+        return try spawn(argv, environment: environment, stdin: null, stdout: log, stderr: log, newSession: true)
+    }
+
+    /// Reaps `pid` if it is our child and has exited; returns its status, or nil while it runs.
+    public static func reap(_ pid: Int32) -> Int32? {
+        var status: Int32 = 0
+        let rc = waitpid(pid, &status, WNOHANG)
+        guard rc == pid else { return nil }
+        return decode(status)
+    }
+
+    public static func isAlive(_ pid: Int32) -> Bool {
+        _ = reap(pid)
+        return kill(pid, 0) == 0
+    }
+
+    public static func signal(_ pid: Int32, _ signal: Int32 = 15 /* SIGTERM */) { kill(pid, signal) }
+
+    // MARK: -
+
+    private static func spawn(
+        _ argv: [String], environment: [String: String]?, stdin: Int32, stdout: Int32, stderr: Int32, newSession: Bool
+    ) throws(TransportError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), empty = sigset_t()
+        sigemptyset(&defaults); sigaddset(&defaults, SIGPIPE); sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if newSession { flags |= Int32(meridian_posix_spawn_setsid_flag()) } else {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let env = (environment ?? currentEnvironment()).map { "\($0.key)=\($0.value)" }.sorted()
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cArgv in
+            withCStrings(env) { cEnv in
+                argv[0].contains("/")
+                    ? posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
+                    : posix_spawnp(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
+            }
+        }
+        guard rc == 0 else {
+            throw TransportError(.io, "cannot run \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        return pid
+    }
+
+    private static func waitStatus(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 { if errno != EINTR { return -1 } }
+        return decode(status)
+    }
+
+    private static func decode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// Our own environment, to copy and amend for a child.
+    public static var inheritedEnvironment: [String: String] { currentEnvironment() }
+
+    /// Sleeps the calling (dedicated) thread.
+    public static func sleep(_ duration: Duration) {
+        var spec = timespec(tv_sec: Int(duration.components.seconds), tv_nsec: Int(duration.components.attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&spec, &remaining) != 0 && errno == EINTR { spec = remaining }
+    }
+
+    static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") { result[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+            pointer += 1
+        }
+        return result
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+extension Duration {
+    /// Seconds as a Double (for poll timeouts and printing).
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

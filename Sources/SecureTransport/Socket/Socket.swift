@@ -1,0 +1,157 @@
+internal import COpenSSL
+internal import Glibc
+
+/// Owns one non-blocking socket descriptor and closes it exactly once.
+///
+/// Every wait is a `poll` with a deadline, so no call here blocks longer than its caller allows.
+/// A socket is used by one thread at a time (the connection's or the accept loop's).
+final class Socket: @unchecked Sendable {
+    private(set) var fd: Int32
+
+    init(adopting fd: Int32) { self.fd = fd }
+    deinit { close() }
+
+    func close() {
+        guard fd >= 0 else { return }
+        _ = Glibc.close(fd)
+        fd = -1
+    }
+
+    /// Half-closes, then discards what the peer still sends until it closes or the time is up.
+    func lingeringClose(timeout: Duration) {
+        guard fd >= 0 else { return }
+        _ = shutdown(fd, Int32(SHUT_WR))
+        let deadline = ContinuousClock.now + timeout
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while (try? wait(readable: true, until: deadline)) == true {
+            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) { break }
+        }
+        close()
+    }
+
+    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    private static func makeSocket(family: Int32) throws(TransportError) -> Socket {
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = socket(family, type, 0)
+        guard fd >= 0 else { throw TransportError(.io, "cannot create socket: \(errnoText())") }
+        return Socket(adopting: fd)
+    }
+
+    /// Connects to the first address of `endpoint` that answers before the deadline.
+    static func connect(to endpoint: Endpoint, timeout: Duration) throws(TransportError) -> Socket {
+        let deadline = ContinuousClock.now + timeout
+        var lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): no address")
+        for address in try SocketAddress.resolve(endpoint) {
+            let socket = try makeSocket(family: address.family)
+            var storage = address.storage
+            let rc = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket.fd, $0, address.length) }
+            }
+            if rc != 0 {
+                let code = errno
+                guard code == EINPROGRESS || code == EINTR else {
+                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(errnoText(code))")
+                    continue
+                }
+                guard try socket.wait(writable: true, until: deadline) else {
+                    throw TransportError(.timedOut, "connect to \(endpoint) timed out after \(timeout)")
+                }
+                var soError: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+                guard soError == 0 else {
+                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(errnoText(soError))")
+                    continue
+                }
+            }
+            socket.setNoDelay()
+            return socket
+        }
+        throw lastError
+    }
+
+    static func listen(on endpoint: Endpoint, backlog: Int32) throws(TransportError) -> Socket {
+        guard let address = SocketAddress(numericHost: endpoint.host, port: endpoint.port) else {
+            throw TransportError(.invalidAddress, "cannot listen on \(endpoint): the host must be an IP address")
+        }
+        let socket = try makeSocket(family: address.family)
+        var one: Int32 = 1
+        setsockopt(socket.fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var storage = address.storage
+        let bound = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket.fd, $0, address.length) }
+        }
+        guard bound == 0 else { throw TransportError(.io, "cannot listen on \(endpoint): \(errnoText())") }
+        guard Glibc.listen(socket.fd, backlog) == 0 else {
+            throw TransportError(.io, "cannot listen on \(endpoint): \(errnoText())")
+        }
+        return socket
+    }
+
+    /// The next pending connection, or nil when none arrived before the deadline.
+    func accept(until deadline: ContinuousClock.Instant) throws(TransportError) -> (Socket, Endpoint)? {
+        while true {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
+            }
+            if client >= 0 {
+                let socket = Socket(adopting: client)
+                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                socket.setNoDelay()
+                return (socket, SocketAddress(storage: storage, length: length).endpoint)
+            }
+            let code = errno
+            switch code {
+            case EINTR, ECONNABORTED, EPROTO:
+                continue
+            case EAGAIN, EWOULDBLOCK:
+                guard try wait(readable: true, until: deadline) else { return nil }
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                // Out of descriptors: back off instead of spinning; the caller logs and retries.
+                throw TransportError(.limit, "cannot accept: \(Self.errnoText(code))")
+            default:
+                throw TransportError(.io, "cannot accept: \(Self.errnoText(code))")
+            }
+        }
+    }
+
+    /// Waits until the socket is readable or writable; false when the deadline passed first.
+    func wait(readable: Bool = false, writable: Bool = false, until deadline: ContinuousClock.Instant) throws(TransportError) -> Bool {
+        var events: Int16 = 0
+        if readable { events |= Int16(POLLIN) }
+        if writable { events |= Int16(POLLOUT) }
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return false }
+            let (seconds, attoseconds) = remaining.components
+            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            var descriptor = pollfd(fd: fd, events: events, revents: 0)
+            let rc = poll(&descriptor, 1, max(1, milliseconds))
+            if rc > 0 { return true }  // readable, writable, or an error/hangup the next call reports
+            if rc < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw TransportError(.io, "poll failed: \(Self.errnoText(code))")
+            }
+        }
+    }
+
+    var localEndpoint: Endpoint {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return SocketAddress(storage: storage, length: length).endpoint
+    }
+
+    private func setNoDelay() {
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+}

@@ -1,0 +1,182 @@
+internal import COpenSSL
+internal import Glibc
+
+/// Owns one `SSL*` over one non-blocking socket.
+///
+/// `@unchecked Sendable` so it can be handed to the thread that serves it; OpenSSL forbids using
+/// one `SSL*` from two threads at once, so after the hand-over only that thread touches it.
+public final class TLSConnection: @unchecked Sendable {
+    private let socket: Socket
+    private let ssl: OpaquePointer
+    private let isClient: Bool
+    private var handshakeDone = false
+    public let remote: Endpoint
+    /// `host:port` of the peer, for log lines and error messages.
+    public var remoteDescription: String { remote.description }
+    /// The verified peer certificate's identity, once the handshake is done.
+    public private(set) var peer: PeerIdentity?
+
+    init(socket: Socket, context: TLSContext, remote: Endpoint, isClient: Bool) throws(TransportError) {
+        ERR_clear_error()
+        guard let ssl = SSL_new(context.pointer) else { throw OpenSSLError.failure(.tls, "cannot create TLS session") }
+        self.ssl = ssl
+        self.socket = socket
+        self.remote = remote
+        self.isClient = isClient
+        guard SSL_set_fd(ssl, socket.fd) == 1 else { throw OpenSSLError.failure(.tls, "cannot attach TLS to socket") }
+    }
+
+    deinit {
+        close()
+        SSL_free(ssl)
+    }
+
+    /// Connects, completes the TLS handshake and checks that the agent's certificate names
+    /// `expectedNode` (a DNS name, or an IP address when it is an address literal; the endpoint's
+    /// host when nil).
+    ///
+    /// In TLS 1.3 the client's handshake may finish before the agent has judged our certificate;
+    /// a rejection then surfaces on the first read. Count a connection as up only after a reply.
+    public static func connect(
+        to endpoint: Endpoint, context: TLSContext, expectedNode: String? = nil, timeout: Duration
+    ) throws(TransportError) -> TLSConnection {
+        let deadline = ContinuousClock.now + timeout
+        guard context.configuration.role == .coordinator else {
+            throw TransportError(.config, "a TLS client needs a coordinator certificate, not \(context.configuration.role.rawValue)")
+        }
+        let socket = try Socket.connect(to: endpoint, timeout: timeout)
+        let connection = try TLSConnection(socket: socket, context: context, remote: endpoint, isClient: true)
+        let identity = expectedNode ?? endpoint.host
+        ERR_clear_error()
+        if SocketAddress(numericHost: identity, port: 0) != nil {
+            guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(connection.ssl), identity) == 1 else {
+                throw OpenSSLError.failure(.invalidAddress, "cannot expect IP address \(identity)")
+            }
+        } else {
+            guard SSL_set1_host(connection.ssl, identity) == 1, meridian_set_sni(connection.ssl, identity) == 1 else {
+                throw OpenSSLError.failure(.invalidAddress, "cannot expect node name \(identity)")
+            }
+        }
+        SSL_set_connect_state(connection.ssl)
+        try connection.runHandshake(until: deadline, expected: identity)
+        return connection
+    }
+
+    /// Server side: runs the handshake of an accepted connection (see `TLSListener`).
+    public func handshake(timeout: Duration) throws(TransportError) {
+        SSL_set_accept_state(ssl)
+        try runHandshake(until: ContinuousClock.now + timeout, expected: nil)
+    }
+
+    private func runHandshake(until deadline: ContinuousClock.Instant, expected: String?) throws(TransportError) {
+        while true {
+            ERR_clear_error()
+            let rc = SSL_do_handshake(ssl)
+            if rc == 1 { break }
+            let code = SSL_get_error(ssl, rc)
+            switch code {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
+                    throw TransportError(.timedOut, "TLS handshake with \(remote) did not finish in time")
+                }
+            default:
+                throw failure(code, during: "TLS handshake with \(remote)", expected: expected)
+            }
+        }
+        handshakeDone = true
+        peer = PeerIdentity(ssl: ssl)
+    }
+
+    /// Up to `maxBytes` decrypted bytes; an empty array when the peer closed the connection.
+    public func read(maxBytes: Int, timeout: Duration) throws(TransportError) -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: max(1, maxBytes))
+        while true {
+            ERR_clear_error()
+            var count = 0
+            let rc = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
+            if rc == 1 {
+                buffer.removeSubrange(count...)
+                return buffer
+            }
+            let code = SSL_get_error(ssl, rc)
+            switch code {
+            case SSL_ERROR_ZERO_RETURN:
+                return []
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
+                    throw TransportError(.timedOut, "no data from \(remote) within \(timeout)")
+                }
+            case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET:
+                return []
+            default:
+                throw failure(code, during: "reading from \(remote)", expected: nil)
+            }
+        }
+    }
+
+    /// Writes all of `bytes` (partial writes are resumed) before the deadline.
+    public func write(_ bytes: [UInt8], timeout: Duration) throws(TransportError) {
+        let deadline = ContinuousClock.now + timeout
+        var offset = 0
+        while offset < bytes.count {
+            ERR_clear_error()
+            var count = 0
+            let rc = bytes.withUnsafeBytes { SSL_write_ex(ssl, $0.baseAddress! + offset, $0.count - offset, &count) }
+            if rc == 1 {
+                offset += count
+                continue
+            }
+            let code = SSL_get_error(ssl, rc)
+            switch code {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
+                    throw TransportError(.timedOut, "\(remote) did not take \(bytes.count) bytes within \(timeout)")
+                }
+            default:
+                throw failure(code, during: "writing to \(remote)", expected: nil)
+            }
+        }
+    }
+
+    /// Sends close_notify if the session is up (without waiting for the peer's) and closes the socket.
+    public func close() {
+        guard socket.fd >= 0 else { return }
+        if handshakeDone {
+            ERR_clear_error()
+            _ = SSL_shutdown(ssl)
+            ERR_clear_error()
+        } else if !isClient {
+            // A refused client may still be sending (TLS 1.3: its Finished and first request).
+            // Closing with unread data makes the kernel send RST, which can destroy our alert
+            // in the client's buffer before it reads it; drain briefly so it learns why.
+            socket.lingeringClose(timeout: .milliseconds(250))
+        }
+        socket.close()
+    }
+
+    /// Turns a failed OpenSSL call into an error that names the reason: our own verification of
+    /// the peer, an alert in which the peer refused us, a closed connection, or plain TLS trouble.
+    private func failure(_ code: Int32, during what: String, expected: String?) -> TransportError {
+        let savedErrno = errno
+        let entries = OpenSSLError.drain()
+        let verify = SSL_get_verify_result(ssl)
+        if verify != X509_V_OK && (!handshakeDone || isClient) {
+            let reason = OpenSSLError.verifyFailure(verify)
+            var detail = "\(what) failed: peer certificate rejected: \(reason.rawValue) (\(OpenSSLError.verifyText(verify)))"
+            if reason == .wrongNode, let expected { detail += "; expected a certificate for \(expected)" }
+            return TransportError(.verification(reason), detail)
+        }
+        if let reason = OpenSSLError.alertFailure(entries) {
+            return TransportError(.verification(reason), "\(what) failed: the peer refused our certificate: \(reason.rawValue) (\(OpenSSLError.describe(entries)))")
+        }
+        if entries.contains(where: { $0.reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE }) {
+            return TransportError(.verification(.noCertificate), "\(what) failed: the peer sent no certificate")
+        }
+        if code == SSL_ERROR_SYSCALL && entries.isEmpty {
+            let text = savedErrno == 0 ? "connection closed by peer" : Socket.errnoText(savedErrno)
+            return TransportError(.closed, "\(what) failed: \(text)")
+        }
+        return TransportError(.tls, "\(what) failed: \(OpenSSLError.describe(entries))")
+    }
+}

@@ -1,0 +1,56 @@
+internal import COpenSSL
+internal import Glibc
+
+/// Owns one `SSL_CTX` built from a `TLSConfiguration`: TLS 1.3 only, mutual authentication,
+/// trust in the cluster CA alone (the system store is never loaded).
+///
+/// `@unchecked Sendable`: after `init` the context is only read, and OpenSSL allows one
+/// `SSL_CTX` to create `SSL` objects on many threads at once.
+public final class TLSContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+    public let configuration: TLSConfiguration
+
+    public init(_ configuration: TLSConfiguration) throws(TransportError) {
+        self.configuration = configuration
+        for (what, path) in [("CA certificate", configuration.caPath),
+                             ("certificate", configuration.certificatePath),
+                             ("private key", configuration.keyPath)] {
+            guard access(path, R_OK) == 0 else {
+                throw TransportError(.config, "cannot read \(what) \(path): \(Socket.errnoText())")
+            }
+        }
+        let server = configuration.role == .agent
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
+            throw OpenSSLError.failure(.tls, "cannot create TLS context")
+        }
+        pointer = context
+        guard meridian_ctx_set_tls13_only(context) == 1 else { throw OpenSSLError.failure(.tls, "cannot require TLS 1.3") }
+        meridian_ctx_set_modes(context)
+        // No session tickets: every connection authenticates afresh, and the agent keeps no
+        // resumption state per client.
+        SSL_CTX_set_num_tickets(context, 0)
+        guard SSL_CTX_load_verify_locations(context, configuration.caPath, nil) == 1 else {
+            throw OpenSSLError.failure(.config, "cannot load CA certificate \(configuration.caPath)")
+        }
+        guard SSL_CTX_use_certificate_chain_file(context, configuration.certificatePath) == 1 else {
+            throw OpenSSLError.failure(.config, "cannot load certificate \(configuration.certificatePath)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, configuration.keyPath, SSL_FILETYPE_PEM) == 1 else {
+            throw OpenSSLError.failure(.config, "cannot load private key \(configuration.keyPath)")
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw OpenSSLError.failure(.config, "private key \(configuration.keyPath) does not match certificate \(configuration.certificatePath)")
+        }
+        if server {
+            // The agent demands a client certificate with the coordinator role; OpenSSL's
+            // default purpose check for a server also requires EKU clientAuth.
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, meridian_verify_coordinator_peer)
+        } else {
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, meridian_verify_agent_peer)
+        }
+        SSL_CTX_set_verify_depth(context, 2)
+    }
+
+    deinit { SSL_CTX_free(pointer) }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import SecureTransport
-
-@Test func moduleLinks() { #expect(Bool(true)) }
