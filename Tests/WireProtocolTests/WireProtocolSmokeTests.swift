@@ -1,4 +1,0 @@
-import Testing
-@testable import WireProtocol
-
-@Test func moduleLinks() { #expect(Bool(true)) }
