@@ -42,6 +42,11 @@ let package = Package(
             dependencies: ["NodeAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "meridian-bench",
+            dependencies: ["Coordinator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["SecureTransport", "WireProtocol", "ClockSync"],

@@ -1,0 +1,111 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SecureTransport
+
+/// `meridian-agent --config FILE`: what the agent is, where it listens, which credentials it uses.
+/// Unknown keys are rejected so that a typo never silently falls back to a default.
+public struct AgentConfiguration: Sendable, Equatable {
+    public var node: String
+    public var listen: String
+    public var caPath: String
+    public var certificatePath: String
+    public var keyPath: String
+    /// Connections served at once; one more is accepted and closed at once.
+    public var maxConnections: Int = 256
+    /// A connection that sends no complete frame for this long is dropped.
+    public var idleTimeoutSeconds: Double = 10
+    public var handshakeTimeoutSeconds: Double = 5
+    public var maxFrameBytes: Int = 1 << 20
+
+    public init(node: String, listen: String, caPath: String, certificatePath: String, keyPath: String) {
+        self.node = node; self.listen = listen; self.caPath = caPath
+        self.certificatePath = certificatePath; self.keyPath = keyPath
+    }
+
+    public var endpoint: Endpoint {
+        get throws(AgentError) {
+            do { return try Endpoint(parsing: listen, defaultPort: 7480, allowPortZero: true) } catch {
+                throw AgentError("field \"listen\": \(error.detail)")
+            }
+        }
+    }
+
+    public var tlsConfiguration: TLSConfiguration {
+        TLSConfiguration(caPath: caPath, certificatePath: certificatePath, keyPath: keyPath, role: .agent)
+    }
+}
+
+extension AgentConfiguration: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case node, listen, ca, cert, key
+        case maxConnections = "max_connections"
+        case idleTimeoutSeconds = "idle_timeout_seconds"
+        case handshakeTimeoutSeconds = "handshake_timeout_seconds"
+        case maxFrameBytes = "max_frame_bytes"
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String; var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let all = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted()
+        if let unknown = all.first(where: { !known.contains($0) }) {
+            throw AgentError("unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func text(_ key: CodingKeys) throws -> String {
+            let value = try c.decode(String.self, forKey: key)
+            guard !value.isEmpty else { throw AgentError("field \"\(key.rawValue)\" must not be empty") }
+            return value
+        }
+        self.init(node: try text(.node), listen: try text(.listen), caPath: try text(.ca),
+                  certificatePath: try text(.cert), keyPath: try text(.key))
+        func bounded<T: Decodable & Comparable>(_ key: CodingKeys, _ range: ClosedRange<T>, _ fallback: T) throws -> T {
+            guard let value = try c.decodeIfPresent(T.self, forKey: key) else { return fallback }
+            guard range.contains(value) else {
+                throw AgentError("field \"\(key.rawValue)\" must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
+            }
+            return value
+        }
+        maxConnections = try bounded(.maxConnections, 1...10_000, 256)
+        idleTimeoutSeconds = try bounded(.idleTimeoutSeconds, 0.1...3600, 10)
+        handshakeTimeoutSeconds = try bounded(.handshakeTimeoutSeconds, 0.1...600, 5)
+        maxFrameBytes = try bounded(.maxFrameBytes, 1024...(64 << 20), 1 << 20)
+    }
+
+    /// Reads and validates the JSON config file; every error names the file and the field.
+    public static func load(path: String) throws(AgentError) -> AgentConfiguration {
+        let bytes: [UInt8]?
+        do { bytes = try AtomicFile.read(path, limit: 1 << 20) } catch {
+            throw AgentError("cannot read config \(path): \(error)")
+        }
+        guard let bytes else { throw AgentError("config \(path) does not exist") }
+        return try parse(bytes, source: path)
+    }
+
+    public static func parse(_ bytes: [UInt8], source: String) throws(AgentError) -> AgentConfiguration {
+        let config: AgentConfiguration
+        do { config = try JSONDecoder().decode(AgentConfiguration.self, from: Data(bytes)) } catch let error as AgentError {
+            throw AgentError("config \(source): \(error.message)")
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw AgentError("config \(source): missing field \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            throw AgentError("config \(source): expected a JSON object")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type)")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type), found null")
+        } catch {
+            throw AgentError("config \(source): not valid JSON (\(error))")
+        }
+        do { _ = try config.endpoint } catch { throw AgentError("config \(source): \(error.message)") }
+        return config
+    }
+}
