@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs protocol/client/meridian_client.py (standard library only) against a live agent, so the
+# published contract and the Swift implementation cannot drift apart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(swift build --show-bin-path)
+work=$(mktemp -d /tmp/meridian-pyclient.XXXXXX)
+agent=""
+cleanup() { [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$bin/meridian" ca init --dir "$work" >/dev/null
+"$bin/meridian" ca issue pynode --address 127.0.0.44 --dir "$work" >/dev/null
+printf '{"node":"pynode","listen":"127.0.0.44:7480","ca":"%s/ca.pem","cert":"%s/pynode.pem","key":"%s/pynode.key"}\n' \
+    "$work" "$work" "$work" >"$work/agent.json"
+"$bin/meridian-agent" --config "$work/agent.json" 2>"$work/agent.log" & agent=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/agent.log" 2>/dev/null && break; sleep 0.05; done
+client=(python3 protocol/client/meridian_client.py --ca "$work/ca.pem" --cert "$work/coordinator.pem"
+        --key "$work/coordinator.key" --node pynode 127.0.0.44:7480)
+passed=0; failed=0
+check() {  # NAME EXPECTED-SUBSTRING COMMAND...
+    local name=$1 expected=$2; shift 2
+    local out
+    if out=$("$@" 2>&1) && grep -q -- "$expected" <<<"$out"; then passed=$((passed + 1)); echo "ok   $name"
+    else failed=$((failed + 1)); echo "FAIL $name: $out"; fi
+}
+check "python client: agent.hello" '"node": "pynode"' "${client[@]}" agent.hello
+check "python client: agent.ping" '"uptime_seconds"' "${client[@]}" agent.ping
+check "python client: time.probe" '"receive"' "${client[@]}" time.probe
+check "python client: wrong node refused" 'pynode\|hostname\|match' \
+    bash -c '! "$@"' _ python3 protocol/client/meridian_client.py --ca "$work/ca.pem" --cert "$work/coordinator.pem" \
+    --key "$work/coordinator.key" --node othernode 127.0.0.44:7480 agent.ping
+echo "python-client: $passed passed, $failed failed"
+[ "$failed" = 0 ]
