@@ -29,5 +29,21 @@ check "python client: time.probe" '"receive"' "${client[@]}" time.probe
 check "python client: wrong node refused" 'pynode\|hostname\|match' \
     bash -c '! "$@"' _ python3 protocol/client/meridian_client.py --ca "$work/ca.pem" --cert "$work/coordinator.pem" \
     --key "$work/coordinator.key" --node othernode 127.0.0.44:7480 agent.ping
-echo "python-client: $passed passed, $failed failed"
+check "python client: unknown method is JSON-RPC -32601" '"code": -32601' \
+    bash -c '"$@"; [ $? = 2 ]' _ "${client[@]}" agent.nope
+check "python client: bad params named" 'invalid params' \
+    bash -c '"$@"; [ $? = 2 ]' _ "${client[@]}" time.probe '{"client_send": {"sec": 1, "nsec": -1}}'
+check "python TLS 1.2-only client refused" 'refused' bash -c '
+    python3 - "$1" <<PY
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+try:
+    ctx.wrap_socket(socket.create_connection(("127.0.0.44", 7480), timeout=5)).recv(1)
+    print("accepted")
+except (ssl.SSLError, OSError) as error:
+    print("refused:", error)
+PY' _ x
+check "python client: agent still serves" '"uptime_seconds"' "${client[@]}" agent.ping
+echo "pyclient: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""A minimal Meridian client in Python, standard library only (ssl, socket, json, struct).
+
+Copy it into your automation. It speaks the protocol of protocol/PROTOCOL.md: TLS 1.3 with
+mutual authentication against the cluster CA, 4-byte big-endian length-prefixed JSON-RPC 2.0
+frames, `agent.hello` first.
+
+    python3 meridian_client.py --ca ca.pem --cert coordinator.pem --key coordinator.key \
+        --node pve1 192.168.1.10:7480 time.probe
+
+Exit status: 0 success, 2 the agent answered with a JSON-RPC error, 1 connection/TLS trouble.
+"""
+import argparse
+import json
+import socket
+import ssl
+import struct
+import sys
+
+DEFAULT_PORT = 7480
+MAX_FRAME = 1 << 20
+PROTOCOL_VERSIONS = [1]
+CLIENT_VERSION = "python-client/0.1.0"
+
+
+class RPCError(Exception):
+    """The agent answered with a JSON-RPC error object."""
+
+    def __init__(self, error):
+        self.code = error.get("code")
+        self.message = error.get("message", "")
+        self.data = error.get("data")
+        super().__init__("%s (JSON-RPC error %s)" % (self.message, self.code))
+
+
+class MeridianClient:
+    def __init__(self, host, port, node, ca, cert, key, timeout=5.0):
+        self.host, self.port, self.node = host, port, node
+        self.timeout = timeout
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.context.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.context.check_hostname = True  # the agent's SAN must name `node` (name or IP)
+        self.context.verify_mode = ssl.CERT_REQUIRED
+        self.context.load_verify_locations(cafile=ca)  # the cluster CA only, never the system store
+        self.context.load_cert_chain(certfile=cert, keyfile=key)
+        self.sock = None
+        self.next_id = 1
+        self.hello = None
+
+    def connect(self):
+        raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        try:
+            self.sock = self.context.wrap_socket(raw, server_hostname=self.node)
+        except Exception:
+            raw.close()
+            raise
+        # TLS 1.3: the agent may still refuse our certificate after the handshake; the
+        # connection counts as up only once hello is answered.
+        self.hello = self.call("agent.hello", {"coordinator_version": CLIENT_VERSION,
+                                               "protocol_versions": PROTOCOL_VERSIONS})
+        return self.hello
+
+    def call(self, method, params=None):
+        request = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        self.next_id += 1
+        if params is not None:
+            request["params"] = params
+        self._send(json.dumps(request, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        response = json.loads(self._receive().decode("utf-8"))
+        if "error" in response:
+            raise RPCError(response["error"])
+        if response.get("id") != request["id"]:
+            raise ValueError("answer carries id %r, expected %r" % (response.get("id"), request["id"]))
+        return response["result"]
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def _send(self, payload):
+        self.sock.sendall(struct.pack(">I", len(payload)) + payload)
+
+    def _receive(self):
+        (length,) = struct.unpack(">I", self._exactly(4))
+        if length == 0 or length > MAX_FRAME:
+            raise ValueError("invalid frame length %d" % length)
+        return self._exactly(length)
+
+    def _exactly(self, count):
+        data = b""
+        while len(data) < count:
+            chunk = self.sock.recv(count - len(data))
+            if not chunk:
+                raise ConnectionError("agent closed the connection")
+            data += chunk
+        return data
+
+
+def parse_target(text):
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else DEFAULT_PORT
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, int(port)
+    return text, DEFAULT_PORT
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Call one method of a Meridian agent.")
+    parser.add_argument("--ca", required=True, help="cluster CA certificate (ca.pem)")
+    parser.add_argument("--cert", required=True, help="coordinator certificate")
+    parser.add_argument("--key", required=True, help="coordinator private key")
+    parser.add_argument("--node", help="node name (or address) the agent's certificate must carry; default: the host")
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("target", help="HOST[:PORT] of the agent")
+    parser.add_argument("method", nargs="?", default="agent.ping")
+    parser.add_argument("params", nargs="?", help="params as JSON")
+    args = parser.parse_args(argv)
+
+    host, port = parse_target(args.target)
+    try:
+        params = json.loads(args.params) if args.params else None
+    except json.JSONDecodeError as error:
+        print("meridian_client: params are not valid JSON: %s" % error, file=sys.stderr)
+        return 1
+    client = MeridianClient(host, port, args.node or host, args.ca, args.cert, args.key, args.timeout)
+    try:
+        hello = client.connect()
+        result = hello if args.method == "agent.hello" else client.call(args.method, params)
+        print(json.dumps(result, indent=2, sort_keys=True))
+        return 0
+    except RPCError as error:
+        print(json.dumps({"error": {"code": error.code, "message": error.message, "data": error.data}},
+                         indent=2, sort_keys=True))
+        return 2
+    except (OSError, ssl.SSLError, ValueError) as error:
+        print("meridian_client: %s:%d: %s" % (host, port, error), file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
