@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
         .executableTarget(
             name: "meridian",
-            dependencies: ["Coordinator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -44,7 +44,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "meridian-bench",
-            dependencies: ["Coordinator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(

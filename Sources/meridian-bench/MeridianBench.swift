@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClockSync
 import Coordinator
 import SecureTransport
 import WireProtocol
@@ -35,8 +36,8 @@ struct MeridianBench: AsyncParsableCommand {
                 roundTrips.append((ContinuousClock.now - start).seconds)
             }
             return [
-                "handshake+hello  n=\(handshakes)  p50 \(Units.duration(percentile(connect, 50)))  p99 \(Units.duration(percentile(connect, 99)))",
-                "request rtt      n=\(requests)  p50 \(Units.duration(percentile(roundTrips, 50)))  p99 \(Units.duration(percentile(roundTrips, 99)))  (target p50 <= 150 µs)",
+                "handshake+hello  n=\(handshakes)  p50 \(Durations.duration(percentile(connect, 50)))  p99 \(Durations.duration(percentile(connect, 99)))",
+                "request rtt      n=\(requests)  p50 \(Durations.duration(percentile(roundTrips, 50)))  p99 \(Durations.duration(percentile(roundTrips, 99)))  (target p50 <= 150 µs)",
             ]
         }
         for line in figures { print(line) }

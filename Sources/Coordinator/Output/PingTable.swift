@@ -1,3 +1,5 @@
+import ClockSync
+
 /// The human form of `meridian ping`: one row per target, fits 100 columns.
 public enum PingTable {
     public static func render(_ reports: [PingReport]) -> String {
@@ -6,8 +8,8 @@ public enum PingTable {
             if report.ok {
                 rows.append([
                     report.target, report.node ?? "-", report.agentVersion ?? "-",
-                    report.rttSeconds.map(Units.duration) ?? "-",
-                    report.offsetSeconds.map(Units.offset) ?? "-", "ok",
+                    report.rttSeconds.map(Durations.duration) ?? "-",
+                    report.offsetSeconds.map(Durations.offset) ?? "-", "ok",
                 ])
             } else {
                 rows.append([report.target, "-", "-", "-", "-", report.error ?? "failed"])

@@ -1,0 +1,64 @@
+/// Input that is not what a parser expected. Says which input, where, and what was expected,
+/// so "unknown or truncated output" never turns into a silent zero.
+public struct ParseError: Error, Equatable, CustomStringConvertible {
+    public var input: String
+    public var line: Int?
+    public var field: String?
+    public var expected: String
+
+    public init(_ input: String, line: Int? = nil, field: String? = nil, expected: String) {
+        self.input = input
+        self.line = line
+        self.field = field
+        self.expected = expected
+    }
+
+    public var description: String {
+        var place = input
+        if let line { place += ", line \(line)" }
+        if let field { place += ", \(field)" }
+        return "\(place): expected \(expected)"
+    }
+}
+
+/// Small helpers shared by the line-oriented parsers.
+enum TextInput {
+    /// Lines without trailing whitespace or CR; empty lines dropped.
+    static func lines(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == "\n" }).map { line in
+            var line = line
+            while let last = line.last, last == "\r" || last == " " || last == "\t" { line = line.dropLast() }
+            return line
+        }.filter { !$0.isEmpty }
+    }
+
+    /// Refuses bytes that no tool we parse prints (NUL and other control characters).
+    static func checkPrintable(_ text: String, _ input: String) throws(ParseError) {
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0xFFFD }) {
+            throw ParseError(input, expected: "text output, found control or invalid bytes")
+        }
+    }
+
+    static func double(_ text: Substring, _ input: String, line: Int, field: String) throws(ParseError) -> Double {
+        guard let value = Double(text.trimmingSpaces), value.isFinite else {
+            throw ParseError(input, line: line, field: field, expected: "a number, found \"\(text)\"")
+        }
+        return value
+    }
+
+    static func int(_ text: Substring, _ input: String, line: Int, field: String) throws(ParseError) -> Int {
+        guard let value = Int(text.trimmingSpaces) else {
+            throw ParseError(input, line: line, field: field, expected: "an integer, found \"\(text)\"")
+        }
+        return value
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}

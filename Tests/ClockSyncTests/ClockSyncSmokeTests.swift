@@ -1,4 +1,0 @@
-import Testing
-@testable import ClockSync
-
-@Test func moduleLinks() { #expect(Bool(true)) }
