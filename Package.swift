@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "meridian-agent",
-            dependencies: ["NodeAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NodeAgent"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,21 +1,45 @@
-import ArgumentParser
 import NodeAgent
 import SecureTransport
 import WireProtocol
 
+/// `meridian-agent [--config FILE] [--verbose]`. Parsed by hand: the agent stays small (no
+/// argument-parser, which pulls all of Foundation into the static binary and ~4 MB into RSS).
 @main
-struct MeridianAgent: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "meridian-agent",
-        abstract: "Meridian's node agent: a TLS server performing a fixed whitelist of time-sync actions.",
-        version: MeridianVersion.current)
+struct MeridianAgent {
+    static let usage = """
+        usage: meridian-agent [--config FILE] [--verbose] [--version] [--help]
 
-    @Option(help: "Agent configuration (JSON: node, listen, ca, cert, key). Default: $MERIDIAN_AGENT_CONFIG, else /etc/meridian/agent.json.")
-    var config: String?
+        Meridian's node agent: a TLS server performing a fixed whitelist of time-sync actions.
+          --config FILE   agent configuration (JSON: node, listen, ca, cert, key);
+                          default $MERIDIAN_AGENT_CONFIG, else /etc/meridian/agent.json
+          --verbose       log each connection event to stderr
+          --version       print the version and exit
 
-    @Flag(help: "Log each connection event to stderr.") var verbose = false
+        """
 
-    func run() throws {
+    static func main() {
+        var arguments = CommandLine.arguments.dropFirst()
+        var config: String?
+        var verbose = false
+        while let argument = arguments.popFirst() {
+            switch argument {
+            case "--config":
+                guard let value = arguments.popFirst() else { exit(usageError: "--config needs a file") }
+                config = value
+            case _ where argument.hasPrefix("--config="):
+                config = String(argument.dropFirst("--config=".count))
+            case "--verbose", "-v":
+                verbose = true
+            case "--version":
+                print(MeridianVersion.current)
+                return
+            case "--help", "-h":
+                print(usage, terminator: "")
+                return
+            default:
+                exit(usageError: "unknown argument \"\(argument)\"")
+            }
+        }
         ProcessSignals.ignoreSIGPIPE()
         // The environment variable also serves where argv is unreliable: under libfaketime's
         // LD_PRELOAD (the lab's simulated clocks) a Swift binary sees no arguments.
@@ -23,19 +47,24 @@ struct MeridianAgent: ParsableCommand {
         let configuration: AgentConfiguration
         do { configuration = try AgentConfiguration.load(path: path) } catch {
             Console.error("meridian-agent: \(error)\n")
-            throw ExitCode(2)
+            ProcessExit.now(2)
         }
-        let verbose = verbose
+        let logEvents = verbose
         let server: AgentServer
         do {
             server = try AgentServer(configuration: configuration) { message in
-                if verbose { Console.error("meridian-agent: \(message)\n") }
+                if logEvents { Console.error("meridian-agent: \(message)\n") }
             }
         } catch {
             Console.error("meridian-agent: cannot start node \(configuration.node) on \(configuration.listen): \(error)\n")
-            throw ExitCode(2)
+            ProcessExit.now(2)
         }
         Console.error("meridian-agent \(MeridianVersion.current): node \(configuration.node) listening on \(server.localEndpoint)\n")
         server.serve()
+    }
+
+    static func exit(usageError: String) -> Never {
+        Console.error("meridian-agent: \(usageError)\n\(usage)")
+        ProcessExit.now(64)
     }
 }

@@ -19,6 +19,8 @@ public final class TLSContext: @unchecked Sendable {
                 throw TransportError(.config, "cannot read \(what) \(path): \(Socket.errnoText())")
             }
         }
+        // Any process that speaks TLS must survive a peer that hangs up mid-write.
+        ProcessSignals.ignoreSIGPIPE()
         let server = configuration.role == .agent
         ERR_clear_error()
         guard let context = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
