@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers, from the bottom up (imports point one way):
-///   ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC) ← SecureTransport (the only C doorway)
+///   JSONCore (JSON without Foundation) ← ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC) ← SecureTransport (the only C doorway)
 ///   ← NodeAgent / Coordinator ← executables.
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -27,8 +27,9 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
-        .target(name: "ClockSync", swiftSettings: strict),
-        .target(name: "WireProtocol", dependencies: ["ClockSync"], swiftSettings: strict),
+        .target(name: "JSONCore", swiftSettings: strict),
+        .target(name: "ClockSync", dependencies: ["JSONCore"], swiftSettings: strict),
+        .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),
         .target(name: "SecureTransport", dependencies: ["COpenSSL", "WireProtocol"], swiftSettings: strict),
         .target(name: "NodeAgent", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
@@ -55,7 +56,7 @@ let package = Package(
         ),
         .testTarget(name: "ClockSyncTests", dependencies: ["ClockSync", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "JSONCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "TestSupport"], swiftSettings: strict),

@@ -33,7 +33,9 @@ for i in $(seq 1 "$AGENTS"); do
 done
 sleep 1
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[0]}/status")
-echo "agent idle RSS    ${rss} kB (target <= 12 MB)"
+private=$(awk '/^Private_(Clean|Dirty):/ {sum += $2} END {print sum}' "/proc/${pids[0]}/smaps_rollup")
+anon=$(awk '/^Anonymous:/ {print $2}' "/proc/${pids[0]}/smaps_rollup")
+echo "agent idle RSS    ${rss} kB (target <= 12 MB); private ${private} kB, anonymous ${anon} kB (the rest is shared library and binary pages)"
 
 "$bin/meridian-bench" --certs "$work/certs" --target 127.0.1.1
 for run in 1 2 3; do

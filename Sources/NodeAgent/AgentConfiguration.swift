@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import JSONCore
 import SecureTransport
 
 /// `meridian-agent --config FILE`: what the agent is, where it listens, which credentials it uses.
@@ -92,7 +88,10 @@ extension AgentConfiguration: Decodable {
 
     public static func parse(_ bytes: [UInt8], source: String) throws(AgentError) -> AgentConfiguration {
         let config: AgentConfiguration
-        do { config = try JSONDecoder().decode(AgentConfiguration.self, from: Data(bytes)) } catch let error as AgentError {
+        do {
+            let json = try JSONValue(parsing: bytes)
+            config = try JSONValueDecoder().decode(AgentConfiguration.self, from: json)
+        } catch let error as AgentError {
             throw AgentError("config \(source): \(error.message)")
         } catch let DecodingError.keyNotFound(key, _) {
             throw AgentError("config \(source): missing field \"\(key.stringValue)\"")
@@ -102,8 +101,10 @@ extension AgentConfiguration: Decodable {
             throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type)")
         } catch let DecodingError.valueNotFound(type, context) {
             throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type), found null")
-        } catch {
+        } catch let error as JSONValue.SyntaxError {
             throw AgentError("config \(source): not valid JSON (\(error))")
+        } catch {
+            throw AgentError("config \(source): \(error)")
         }
         do { _ = try config.endpoint } catch { throw AgentError("config \(source): \(error.message)") }
         return config

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+@_exported import JSONCore
 
 /// JSON-RPC 2.0 envelopes to and from frame payloads, and typed params/results to and from JSON.
 public enum RPCCodec {
@@ -94,8 +90,7 @@ public enum RPCCodec {
     /// A typed value as JSON (for params and results).
     public static func encode<T: Encodable>(_ value: T) throws(RPCError) -> JSONValue {
         do {
-            let data = try JSONEncoder().encode(value)
-            return try JSONValue(parsing: Array(data))
+            return try JSONValueEncoder().encode(value)
         } catch {
             throw RPCError(code: RPCError.internalError, message: "cannot encode \(T.self): \(error)")
         }
@@ -103,9 +98,8 @@ public enum RPCCodec {
 
     /// Typed params or result from JSON; a mismatch names the field and what was expected.
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue?) throws(RPCError) -> T {
-        let bytes = (value ?? .object([:])).encodedBytes()
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONValueDecoder().decode(T.self, from: value ?? .object([:]))
         } catch let error as DecodingError {
             throw RPCError.invalidParams(describe(error))
         } catch {

@@ -114,7 +114,7 @@ public struct ChronySources: Sendable, Equatable {
                 throw ParseError(input, line: number, field: "MS", expected: "a mode (^ = #) and a state (* + - ? x ~), found \"\(line.prefix(2))\"")
             }
             guard let bracket = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), bracket < close,
-                  let plusMinus = line.firstRange(of: "+/-") else {
+                  let plusMinus = line.rangeOfLiteral("+/-") else {
                 throw ParseError(input, line: number, field: "last sample", expected: "OFFSET[MEASURED] +/- ERROR")
             }
             let head = line[line.index(line.startIndex, offsetBy: 2)..<bracket].split(separator: " ")

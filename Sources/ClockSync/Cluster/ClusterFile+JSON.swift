@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import JSONCore
 
 /// Reading and writing the cluster file's JSON. Decoding is strict: unknown keys are refused so
 /// a typo never falls back to a default silently.
@@ -10,7 +6,7 @@ extension ClusterFile {
     public static func parse(json: [UInt8], timezoneExists: (String) -> Bool) throws(ClusterFileError) -> ClusterFile {
         let raw: RawCluster
         do {
-            raw = try JSONDecoder().decode(RawCluster.self, from: Data(json))
+            raw = try JSONValueDecoder().decode(RawCluster.self, from: JSONValue(parsing: json))
         } catch let error as ClusterFileError {
             throw error
         } catch let error as DecodingError {

@@ -119,12 +119,33 @@ public struct TimezoneName: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension Substring {
+    /// The first occurrence of `literal`, by plain comparison (no regex engine linked into the
+    /// agent, which `firstRange(of:)` would bring).
+    func rangeOfLiteral(_ literal: String) -> Range<Substring.Index>? {
+        let needle = Array(literal.utf8)
+        guard !needle.isEmpty else { return nil }
+        var start = startIndex
+        while start < endIndex {
+            var candidate = start
+            var matched = 0
+            while matched < needle.count, candidate < endIndex, self.utf8[candidate] == needle[matched] {
+                candidate = self.utf8.index(after: candidate)
+                matched += 1
+            }
+            if matched == needle.count { return start..<candidate }
+            start = index(after: start)
+        }
+        return nil
+    }
+}
+
 extension String {
     /// Splits on a multi-character separator (FoundationEssentials-free).
     func components(separatedByString separator: String) -> [String] {
         var result: [String] = []
         var rest = Substring(self)
-        while let range = rest.firstRange(of: separator) {
+        while let range = rest.rangeOfLiteral(separator) {
             result.append(String(rest[..<range.lowerBound]))
             rest = rest[range.upperBound...]
         }

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import JSONCore
 
 /// `ceph -s --format json` (only the health part matters here) and
 /// `ceph time-sync-status --format json` (per-monitor skew).
@@ -37,7 +33,7 @@ public struct CephStatus: Sendable, Equatable {
             var health: Health
         }
         let raw: Raw
-        do { raw = try JSONDecoder().decode(Raw.self, from: Data(text.utf8)) } catch {
+        do { raw = try JSONValueDecoder().decode(Raw.self, from: JSONValue(parsing: Array(text.utf8))) } catch {
             throw ParseError(input, expected: "a JSON object with health.status and health.checks (\(error))")
         }
         guard raw.health.status.hasPrefix("HEALTH_") else {
@@ -68,7 +64,7 @@ public struct CephTimeSyncStatus: Sendable, Equatable {
             var time_skew_status: [String: Entry]
         }
         let raw: Raw
-        do { raw = try JSONDecoder().decode(Raw.self, from: Data(text.utf8)) } catch {
+        do { raw = try JSONValueDecoder().decode(Raw.self, from: JSONValue(parsing: Array(text.utf8))) } catch {
             throw ParseError(input, expected: "a JSON object with time_skew_status per monitor (\(error))")
         }
         monitors = raw.time_skew_status.map {
