@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),
         .target(name: "SecureTransport", dependencies: ["COpenSSL", "WireProtocol"], swiftSettings: strict),
         .target(name: "NodeAgent", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
-        .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .executableTarget(
             name: "meridian",
             dependencies: ["Coordinator", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -6,6 +6,18 @@ public enum CorosyncConf {
         public var ring0Address: String
     }
 
+    /// `totem { cluster_name: NAME }`, if present.
+    public static func clusterName(in text: String) -> String? {
+        for line in TextInput.lines(text) {
+            let trimmed = line.trimmingSpaces
+            if trimmed.hasPrefix("cluster_name:") {
+                let name = trimmed.dropFirst("cluster_name:".count).trimmingSpaces
+                return name.isEmpty ? nil : name
+            }
+        }
+        return nil
+    }
+
     public static func nodes(in text: String) throws(ParseError) -> [Node] {
         let input = "corosync.conf"
         try TextInput.checkPrintable(text, input)
