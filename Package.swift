@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "meridian", targets: ["meridian"]),
         .executable(name: "meridian-agent", targets: ["meridian-agent"]),
+        // Lab only: preloaded into the lab's chronyd (see Sources/LabTimestampShim).
+        .library(name: "MeridianLabTimestampShim", type: .dynamic, targets: ["LabTimestampShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +29,7 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        .target(name: "LabTimestampShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "JSONCore", swiftSettings: strict),
         .target(name: "ClockSync", dependencies: ["JSONCore"], swiftSettings: strict),
         .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),

@@ -59,7 +59,7 @@ public final class AgentClient: @unchecked Sendable {
         let response = try RPCCodec.decodeResponse(payload)
         switch response.outcome {
         case .failure(let error):
-            throw CoordinatorError("\(endpoint): \(method.rawValue) failed: \(error.message) (code \(error.code))")
+            throw AgentCallError(endpoint: endpoint, method: method.rawValue, error: error)
         case .success(let value):
             guard response.id == .number(id) else {
                 throw CoordinatorError("\(endpoint): answer to \(method.rawValue) carries id \(response.id.map(\.description) ?? "null"), expected \(id)")
@@ -71,4 +71,12 @@ public final class AgentClient: @unchecked Sendable {
     static func isAddressLiteral(_ host: String) -> Bool {
         host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
     }
+}
+
+/// The agent answered a call with a JSON-RPC error; `error.data` may carry evidence.
+public struct AgentCallError: Error, CustomStringConvertible, Sendable {
+    public var endpoint: Endpoint
+    public var method: String
+    public var error: RPCError
+    public var description: String { "\(endpoint): \(method) failed: \(error.message) (code \(error.code))" }
 }

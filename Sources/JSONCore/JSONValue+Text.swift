@@ -240,3 +240,36 @@ private struct Parser {
         return .number(value)
     }
 }
+
+extension JSONValue {
+    /// Indented, sorted-key text for people and `--json` outputs (2 spaces, `"key": value`).
+    public var prettyText: String {
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += inner
+                item.writePretty(to: &out, indent: inner)
+                out += index == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{\n"
+            for (index, key) in members.keys.sorted().enumerated() {
+                out += inner + JSONValue.string(key).encodedText + ": "
+                members[key, default: .null].writePretty(to: &out, indent: inner)
+                out += index == members.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default:
+            out += encodedText
+        }
+    }
+}

@@ -15,6 +15,12 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Double = 10
     public var handshakeTimeoutSeconds: Double = 5
     public var maxFrameBytes: Int = 1 << 20
+    /// Prefix for every file the agent manages ("" on a real node; the lab gives each node its own).
+    public var root: String = ""
+    /// The commands behind the actions (argv, never a shell); Debian/Proxmox defaults.
+    public var commands = AgentCommands()
+    /// How long `chrony.apply` may wait for chrony to serve or select a source, at most.
+    public var syncTimeoutSeconds: Double = 60
 
     public init(node: String, listen: String, caPath: String, certificatePath: String, keyPath: String) {
         self.node = node; self.listen = listen; self.caPath = caPath
@@ -41,6 +47,9 @@ extension AgentConfiguration: Decodable {
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case handshakeTimeoutSeconds = "handshake_timeout_seconds"
         case maxFrameBytes = "max_frame_bytes"
+        case root
+        case commands
+        case syncTimeoutSeconds = "sync_timeout_seconds"
     }
 
     struct AnyKey: CodingKey {
@@ -74,6 +83,10 @@ extension AgentConfiguration: Decodable {
         idleTimeoutSeconds = try bounded(.idleTimeoutSeconds, 0.1...3600, 10)
         handshakeTimeoutSeconds = try bounded(.handshakeTimeoutSeconds, 0.1...600, 5)
         maxFrameBytes = try bounded(.maxFrameBytes, 1024...(64 << 20), 1 << 20)
+        syncTimeoutSeconds = try bounded(.syncTimeoutSeconds, 1...3600, 60)
+        root = try c.decodeIfPresent(String.self, forKey: .root) ?? ""
+        guard root.isEmpty || root.hasPrefix("/") else { throw AgentError("field \"root\" must be an absolute path, found \"\(root)\"") }
+        commands = try c.decodeIfPresent(AgentCommands.self, forKey: .commands) ?? AgentCommands()
     }
 
     /// Reads and validates the JSON config file; every error names the file and the field.

@@ -22,7 +22,7 @@ public final class AgentServer: Sendable {
         let context = try TLSContext(configuration.tlsConfiguration)
         listener = try TLSListener(endpoint: try configuration.endpoint, context: context)
         localEndpoint = listener.localEndpoint
-        router = RequestRouter(node: configuration.node, startedAt: .now)
+        router = RequestRouter(configuration: configuration, startedAt: .now)
     }
 
     /// Connections being served right now.

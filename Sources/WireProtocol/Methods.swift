@@ -3,6 +3,13 @@ public enum Method: String, Sendable, CaseIterable {
     case hello = "agent.hello"
     case ping = "agent.ping"
     case probe = "time.probe"
+    case facts = "node.facts"
+    case applyChrony = "chrony.apply"
+    case setTimezone = "time.set_timezone"
+    case syncRTC = "time.sync_rtc"
+    case setClock = "time.set_clock"
+    case restartService = "service.restart"
+    case disableTimeDaemons = "timesync.disable_others"
 }
 
 public struct HelloParams: Sendable, Equatable, Codable {

@@ -12,6 +12,8 @@ public struct ChronyTracking: Sendable, Equatable {
     /// The reference's address or name; empty for LOCAL and before synchronisation.
     public var referenceName: String
     public var stratum: Int
+    /// When chrony last updated from its reference (seconds since the epoch, its own clock).
+    public var referenceTime: Double = 0
     /// chrony's own correction: POSITIVE when the local clock is AHEAD of its reference
     /// (the CSV form prints the opposite sign, the text form says "fast"/"slow").
     public var offsetSeconds: Double
@@ -79,7 +81,7 @@ extension ChronyTracking {
             rootDispersionSeconds: try number(11, "root dispersion"),
             updateIntervalSeconds: try number(12, "update interval"),
             leapStatus: leap)
-        _ = try number(3, "reference time")
+        referenceTime = try number(3, "reference time")
         _ = try number(8, "residual frequency")
     }
 

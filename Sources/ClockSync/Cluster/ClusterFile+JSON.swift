@@ -50,7 +50,7 @@ extension ClusterFile {
           "subnets": [\(subnets.map { quoted($0.description) }.joined(separator: ", "))],
           "time_servers": [\(timeServers.map { quoted($0.description) }.joined(separator: ", "))],
           "timezone": \(quoted(timezone.description)),
-          "tolerance": {"max_offset_seconds": \(maxOffsetSeconds)}
+          "tolerance": {"max_offset_seconds": \(maxOffsetSeconds)}\(lab.map { ",\n  \"lab\": {\"dir\": \(quoted($0.directory)), \"server_port\": \($0.serverPort)}" } ?? "")
         }
 
         """
@@ -130,12 +130,23 @@ private struct RawOptions: Decodable {
     }
 }
 
+private struct RawLab: Decodable {
+    var dir: String
+    var serverPort: Int
+    init(from decoder: any Decoder) throws {
+        try refuseUnknownKeys(decoder, ["dir", "server_port"], at: "lab")
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        dir = try container.decode(String.self, forKey: AnyKey(stringValue: "dir"))
+        serverPort = try container.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "server_port")) ?? 11123
+    }
+}
+
 private struct RawCluster: Decodable {
     var name: String, certsDir: String?, timeServers: [String], subnets: [String], timezone: String
-    var tolerance: RawTolerance?, nodes: [RawNode], options: RawOptions?
+    var tolerance: RawTolerance?, nodes: [RawNode], options: RawOptions?, lab: RawLab?
 
     init(from decoder: any Decoder) throws {
-        try refuseUnknownKeys(decoder, ["name", "certs_dir", "time_servers", "subnets", "timezone", "tolerance", "nodes", "options"], at: "")
+        try refuseUnknownKeys(decoder, ["name", "certs_dir", "time_servers", "subnets", "timezone", "tolerance", "nodes", "options", "lab"], at: "")
         let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         name = try c.decode(String.self, forKey: key("name"))
@@ -146,6 +157,7 @@ private struct RawCluster: Decodable {
         tolerance = try c.decodeIfPresent(RawTolerance.self, forKey: key("tolerance"))
         nodes = try c.decode([RawNode].self, forKey: key("nodes"))
         options = try c.decodeIfPresent(RawOptions.self, forKey: key("options"))
+        lab = try c.decodeIfPresent(RawLab.self, forKey: key("lab"))
     }
 
     func typed() throws(ClusterFileError) -> ClusterFile {
@@ -191,9 +203,19 @@ private struct RawCluster: Decodable {
                 options.firewall = policy
             }
         }
-        return ClusterFile(name: name, certificateDirectory: certsDir ?? ClusterFile.defaultCertificateDirectory,
-                           timeServers: servers, subnets: cidrs, timezone: zone,
-                           maxOffsetSeconds: tolerance?.maxOffsetSeconds ?? ClusterFile.defaultMaxOffset,
-                           nodes: typedNodes, options: options)
+        var file = ClusterFile(name: name, certificateDirectory: certsDir ?? ClusterFile.defaultCertificateDirectory,
+                               timeServers: servers, subnets: cidrs, timezone: zone,
+                               maxOffsetSeconds: tolerance?.maxOffsetSeconds ?? ClusterFile.defaultMaxOffset,
+                               nodes: typedNodes, options: options)
+        if let lab {
+            guard lab.dir.hasPrefix("/"), ClusterFile.isSafeText(lab.dir) else {
+                throw ClusterFileError("lab.dir", lab.dir, "must be an absolute path without spaces, newlines or #")
+            }
+            guard (1...65535).contains(lab.serverPort) else {
+                throw ClusterFileError("lab.server_port", "\(lab.serverPort)", "must be 1-65535")
+            }
+            file.lab = ClusterFile.Lab(directory: lab.dir, serverPort: lab.serverPort)
+        }
+        return file
     }
 }

@@ -40,6 +40,15 @@ public struct ClusterFile: Sendable, Equatable {
     public var maxOffsetSeconds: Double
     public var nodes: [Node]
     public var options: Options
+    /// Set only by `meridian lab up`: chrony.conf gets the loopback lab's per-node settings.
+    public var lab: Lab?
+
+    public struct Lab: Sendable, Equatable {
+        public var directory: String
+        public var serverPort: Int
+        public init(directory: String, serverPort: Int = 11123) { self.directory = directory; self.serverPort = serverPort }
+        public func nodeDirectory(_ node: String) -> String { directory + "/nodes/" + node }
+    }
 
     public init(name: String, certificateDirectory: String = ClusterFile.defaultCertificateDirectory,
                 timeServers: [Hostname], subnets: [CIDR], timezone: TimezoneName,

@@ -27,6 +27,7 @@ public enum ChronyConf {
 
     public static func render(for nodeName: String, in cluster: ClusterFile, lab: LabOptions? = nil) throws(RenderError) -> String {
         guard let node = cluster.node(named: nodeName) else { throw RenderError.unknownNode(nodeName) }
+        let lab = lab ?? cluster.lab.map { LabOptions(directory: $0.nodeDirectory(nodeName), serverPort: $0.serverPort) }
         let isServer = cluster.isTimeServer(nodeName)
         var lines: [String] = [
             "# Managed by Meridian for cluster \(cluster.name), node \(node.name) (\(isServer ? "time server" : "client")).",

@@ -60,6 +60,27 @@ public enum AtomicFile {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Appends and fsyncs (journals: every line must survive a crash right after it).
+    public static func append(_ bytes: [UInt8], to path: String) throws(TransportError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TransportError(.io, "cannot open \(path): \(errnoText())") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw TransportError(.io, "cannot append to \(path): \(errnoText())")
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw TransportError(.io, "cannot fsync \(path): \(errnoText())") }
+    }
+
+    public static func setPermissions(_ path: String, _ mode: UInt32) throws(TransportError) {
+        guard chmod(path, mode_t(mode)) == 0 else { throw TransportError(.io, "cannot chmod \(path): \(errnoText())") }
+    }
+
     /// True for a regular file (after following links).
     public static func isRegularFile(_ path: String) -> Bool {
         var info = stat()

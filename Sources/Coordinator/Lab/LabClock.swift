@@ -1,0 +1,55 @@
+import ClockSync
+import SecureTransport
+
+/// The lab's stand-in for the kernel clock. chronyd runs with `-x`, so it measures but never
+/// corrects; this loop applies what chrony asked for to the node's libfaketime offset file — a
+/// step beyond 1 s (chrony's `makestep 1 3`), a bounded slew otherwise — once per chrony update.
+/// A node chrony does not synchronise stays wrong, as a real one would.
+public enum LabClock {
+    public static func readOffset(_ layout: LabLayout, node: String) -> Double {
+        guard let bytes = try? AtomicFile.read(layout.offsetFile(node)) else { return 0 }
+        return Double(String(decoding: bytes, as: UTF8.self).trimmingWhitespace) ?? 0
+    }
+
+    /// libfaketime reads `+2.500000000` / `-0.000120000` (seconds relative to the real clock).
+    public static func writeOffset(_ layout: LabLayout, node: String, seconds: Double) throws(CoordinatorError) {
+        let nanoseconds = Int64((abs(seconds) * 1e9).rounded())
+        let fraction = String(nanoseconds % 1_000_000_000)
+        let text = (seconds < 0 ? "-" : "+") + "\(nanoseconds / 1_000_000_000)." + String(repeating: "0", count: 9 - fraction.count) + fraction
+        do { try AtomicFile.write(Array((text + "\n").utf8), to: layout.offsetFile(node)) } catch {
+            throw CoordinatorError("\(node): cannot write \(layout.offsetFile(node)): \(error)")
+        }
+    }
+
+    /// `meridian lab step NODE SECONDS`: moves a node's clock, as a bad RTC or an admin's `date -s` would.
+    public static func step(_ layout: LabLayout, node: String, by seconds: Double) throws(CoordinatorError) {
+        guard AtomicFile.exists(layout.offsetFile(node)) else { throw CoordinatorError("no lab node \(node) in \(layout.directory)") }
+        try writeOffset(layout, node: node, seconds: readOffset(layout, node: node) + seconds)
+    }
+
+    /// Largest correction applied per chrony update below the step threshold.
+    static let maxSlew = 0.1
+    static let stepThreshold = 1.0
+    static let damping = 0.5
+
+    /// Runs until the process is stopped (`meridian lab down`). Blocking: call on its own thread.
+    public static func discipline(_ layout: LabLayout, nodes: [String], tick: Duration = .milliseconds(250)) -> Never {
+        var lastUpdate: [String: Double] = [:]
+        while true {
+            for node in nodes {
+                guard let result = try? ChildProcess.run(["chronyc", "-h", layout.socket(node), "-c", "tracking"], timeout: .seconds(2)),
+                      result.succeeded, let tracking = try? ChronyTracking(csv: result.stdout),
+                      tracking.isSynchronised, !tracking.isLocalReference,
+                      lastUpdate[node] != tracking.referenceTime else { continue }
+                lastUpdate[node] = tracking.referenceTime
+                let wanted = tracking.offsetSeconds
+                guard abs(wanted) > 0.000_02 else { continue }
+                // chrony's estimate lags the clock it cannot see us move: correct part of it per
+                // update so the loop converges instead of overshooting.
+                let correction = abs(wanted) > stepThreshold ? wanted : max(-maxSlew, min(maxSlew, wanted * damping))
+                try? writeOffset(layout, node: node, seconds: readOffset(layout, node: node) - correction)
+            }
+            ChildProcess.sleep(tick)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import ClockSync
+import JSONCore
+import SecureTransport
+
+/// Starting and stopping the lab's processes. Everything started is found again by pid (chronyd's
+/// pidfile, the agents' and the clock loop's pids in lab.json), so `lab down` leaves nothing.
+public enum LabProcesses {
+    /// chronyd for one node: always `-x` (it measures but never touches this machine's clock),
+    /// under the node's simulated clock. Fails if chronyd exits at once (a config it refuses).
+    public static func startChronyd(_ layout: LabLayout, node: String, timestampShim: String) throws(CoordinatorError) {
+        let conf = layout.chronyConf(node)
+        guard AtomicFile.exists(timestampShim) else {
+            throw CoordinatorError("the lab's timestamp shim is missing at \(timestampShim); run swift build")
+        }
+        var environment = ChildProcess.inheritedEnvironment
+        for (key, value) in layout.fakeClockEnvironment(node, timestampShim: timestampShim) { environment[key] = value }
+        let pid: Int32
+        do {
+            pid = try ChildProcess.spawnDetached(["/usr/sbin/chronyd", "-x", "-n", "-f", conf], environment: environment,
+                                                 logPath: layout.chronydLog(node))
+        } catch { throw CoordinatorError("\(node): cannot start chronyd: \(error)") }
+        // A config chronyd refuses makes it exit within milliseconds; a good one keeps it running.
+        let deadline = ContinuousClock.now + .milliseconds(700)
+        while ContinuousClock.now < deadline {
+            if let status = ChildProcess.reap(pid) {
+                let log = (try? AtomicFile.read(layout.chronydLog(node))).map { String(decoding: $0.suffix(600), as: UTF8.self) } ?? ""
+                throw CoordinatorError("\(node): chronyd exited with status \(status) on \(conf): \(log)")
+            }
+            if AtomicFile.exists(layout.socket(node)) && ChildProcess.isAlive(pid) { return }
+            ChildProcess.sleep(.milliseconds(20))
+        }
+        guard ChildProcess.isAlive(pid) else { throw CoordinatorError("\(node): chronyd did not stay up") }
+    }
+
+    public static func chronydPID(_ layout: LabLayout, node: String) -> Int32? {
+        guard let bytes = try? AtomicFile.read(layout.pidFile(node)),
+              let pid = Int32(String(decoding: bytes, as: UTF8.self).trimmingWhitespace), pid > 1 else { return nil }
+        return ChildProcess.isAlive(pid) ? pid : nil
+    }
+
+    public static func stopChronyd(_ layout: LabLayout, node: String) {
+        guard let pid = chronydPID(layout, node: node) else { return }
+        stop(pid)
+        AtomicFile.remove(layout.socket(node))
+    }
+
+    /// What the agent's `restart_chrony` command runs in the lab.
+    public static func restartChronyd(_ layout: LabLayout, node: String, timestampShim: String) throws(CoordinatorError) {
+        stopChronyd(layout, node: node)
+        try startChronyd(layout, node: node, timestampShim: timestampShim)
+    }
+
+    public static func startAgent(_ layout: LabLayout, node: String, agentBinary: String) throws(CoordinatorError) -> Int32 {
+        var environment = ChildProcess.inheritedEnvironment
+        for (key, value) in layout.fakeClockEnvironment(node) { environment[key] = value }
+        // Under LD_PRELOAD a Swift binary sees no argv, so the config comes by environment.
+        environment["MERIDIAN_AGENT_CONFIG"] = layout.agentConfig(node)
+        let pid: Int32
+        do {
+            pid = try ChildProcess.spawnDetached([agentBinary], environment: environment, logPath: layout.agentLog(node))
+        } catch { throw CoordinatorError("\(node): cannot start the agent: \(error)") }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let log = try? AtomicFile.read(layout.agentLog(node)), String(decoding: log, as: UTF8.self).contains("listening on") { return pid }
+            if let status = ChildProcess.reap(pid) {
+                let log = (try? AtomicFile.read(layout.agentLog(node))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                throw CoordinatorError("\(node): agent exited with status \(status): \(log)")
+            }
+            ChildProcess.sleep(.milliseconds(20))
+        }
+        stop(pid)
+        throw CoordinatorError("\(node): agent did not start listening within 10 s")
+    }
+
+    /// SIGTERM, then SIGKILL after 3 s; reaps our own children.
+    public static func stop(_ pid: Int32) {
+        guard pid > 1 else { return }
+        ChildProcess.signal(pid, 15)
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            if ChildProcess.reap(pid) != nil || !ChildProcess.isAlive(pid) { return }
+            ChildProcess.sleep(.milliseconds(10))
+        }
+        ChildProcess.signal(pid, 9)
+        _ = ChildProcess.reap(pid)
+    }
+}
+
+/// What runs in a lab, kept in DIR/lab.json.
+public struct LabState: Sendable, Equatable {
+    public var nodes: [String]
+    public var agents: [String: Int32]
+    public var clockd: Int32?
+
+    public init(nodes: [String], agents: [String: Int32] = [:], clockd: Int32? = nil) {
+        self.nodes = nodes; self.agents = agents; self.clockd = clockd
+    }
+
+    public func save(_ layout: LabLayout) throws(CoordinatorError) {
+        var object: [String: JSONValue] = [
+            "nodes": .array(nodes.map(JSONValue.string)),
+            "agents": .object(agents.mapValues { .integer(Int64($0)) }),
+        ]
+        if let clockd { object["clockd"] = .integer(Int64(clockd)) }
+        do { try AtomicFile.write(JSONValue.object(object).encodedBytes(), to: layout.state) } catch {
+            throw CoordinatorError("cannot write \(layout.state): \(error)")
+        }
+    }
+
+    public static func load(_ layout: LabLayout) -> LabState? {
+        guard let bytes = try? AtomicFile.read(layout.state), let json = try? JSONValue(parsing: bytes) else { return nil }
+        let nodes = json["nodes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var agents: [String: Int32] = [:]
+        for (node, pid) in json["agents"]?.objectValue ?? [:] { if let pid = pid.intValue { agents[node] = Int32(truncatingIfNeeded: pid) } }
+        return LabState(nodes: nodes, agents: agents, clockd: json["clockd"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
+        while let last = text.last, last.isWhitespace { text = text.dropLast() }
+        return String(text)
+    }
+}

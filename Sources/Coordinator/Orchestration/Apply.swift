@@ -1,0 +1,128 @@
+import ClockSync
+import SecureTransport
+import WireProtocol
+
+/// `meridian apply`: time servers first, and only once they serve; then all clients at once
+/// (bounded), each waiting until it selected a time server; timezone everywhere; RTC on the time
+/// servers. Unreachable or failing nodes are named and the others carry on.
+public enum Apply {
+    public struct Options: Sendable {
+        public var concurrency = 16
+        public var timeout: Duration = .seconds(10)
+        public var syncWaitSeconds = 30.0
+        /// How long to wait, after the changes, for every node's verdict to settle.
+        public var settleSeconds = 30.0
+        public var journalPath: String
+        public init(journalPath: String) { self.journalPath = journalPath }
+    }
+
+    public struct Step: Sendable, Equatable {
+        public var node: String
+        public var step: String
+        public var outcome: String  // changed, unchanged, failed, skipped
+        public var detail: String
+    }
+
+    public struct Report: Sendable {
+        public var steps: [Step]
+        public var status: StatusReport
+        public var failed: [Step] { steps.filter { $0.outcome == "failed" } }
+        public var changedAnything: Bool { steps.contains { $0.outcome == "changed" } }
+        /// 2 when a node failed; otherwise the verdict's exit code.
+        public var exitCode: Int32 { failed.isEmpty ? Int32(status.severity.rawValue) : 2 }
+    }
+
+    public static func run(_ cluster: ClusterFile, context: TLSContext, options: Options,
+                           progress: @escaping @Sendable (String) -> Void) async -> Report {
+        let journal = ApplyJournal(path: options.journalPath)
+        journal.record(node: "-", step: "apply", outcome: "started", detail: "cluster \(cluster.name), \(cluster.nodes.count) nodes")
+        let servers = cluster.nodes.filter { cluster.isTimeServer($0.name.description) }
+        let clients = cluster.nodes.filter { !cluster.isTimeServer($0.name.description) }
+        progress("time servers: \(servers.map(\.name.description).joined(separator: ", "))")
+        let serverSteps = await FanOut.map(servers, concurrency: options.concurrency) { node in
+            configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
+        }.flatMap { $0 }
+        var steps = serverSteps
+        let serving = servers.filter { node in !serverSteps.contains { $0.node == node.name.description && $0.outcome == "failed" } }
+        if serving.isEmpty {
+            progress("no time server serves; clients left unchanged")
+            steps += clients.map { Step(node: $0.name.description, step: "chrony", outcome: "skipped", detail: "no time server serves") }
+        } else {
+            if !clients.isEmpty { progress("clients: \(clients.count) at once (at most \(options.concurrency) in parallel)") }
+            steps += await FanOut.map(clients, concurrency: options.concurrency) { node in
+                configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
+            }.flatMap { $0 }
+        }
+        progress("verifying")
+        let status = await settle(cluster, context: context, options: options)
+        journal.record(node: "-", step: "apply", outcome: steps.contains { $0.outcome == "failed" } ? "failed" : "finished",
+                       detail: "verdict \(status.severity)")
+        return Report(steps: steps, status: status)
+    }
+
+    /// Everything one node needs, in order; stops at the first failure on that node.
+    static func configure(_ node: ClusterFile.Node, in cluster: ClusterFile, context: TLSContext, options: Options,
+                          journal: ApplyJournal, progress: @Sendable (String) -> Void) -> [Step] {
+        let name = node.name.description
+        let isServer = cluster.isTimeServer(name)
+        var steps: [Step] = []
+        func record(_ step: String, _ outcome: String, _ detail: String) {
+            steps.append(Step(node: name, step: step, outcome: outcome, detail: detail))
+            journal.record(node: name, step: step, outcome: outcome, detail: detail)
+            if outcome != "unchanged" { progress("\(name): \(step): \(outcome)\(detail.isEmpty ? "" : " — \(detail)")") }
+        }
+        let client: AgentClient
+        do { client = try Survey.connect(node, context: context, timeout: options.timeout) } catch {
+            record("connect", "failed", "\(error)")
+            return steps
+        }
+        defer { client.close() }
+        do {
+            let others = try client.call(.disableTimeDaemons, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
+            record("other time daemons", others.changed ? "changed" : "unchanged", others.detail)
+            let config = try ChronyConf.render(for: name, in: cluster)
+            let params = ChronyApplyParams(config: config, role: isServer ? "server" : "client",
+                                           timeServers: cluster.timeServerNodes.map(\.address.description),
+                                           waitSeconds: options.syncWaitSeconds)
+            let applied = try client.call(.applyChrony, params: params, timeout: .seconds(options.syncWaitSeconds * 2 + 60),
+                                          as: ChronyApplyResult.self)
+            record("chrony", applied.changed ? "changed" : "unchanged",
+                   applied.changed ? "chrony.conf written, chrony restarted, \(applied.selected.map { "source \($0)" } ?? "") after \(Durations.duration(applied.waitedSeconds))" : "chrony.conf already as planned")
+            let zone = try client.call(.setTimezone, params: TimezoneParams(timezone: cluster.timezone.description),
+                                       timeout: options.timeout, as: ChangeResult.self)
+            record("timezone", zone.changed ? "changed" : "unchanged", zone.detail)
+            if isServer && cluster.options.rtcSync && applied.changed {
+                let rtc = try client.call(.syncRTC, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
+                record("rtc", rtc.changed ? "changed" : "unchanged", rtc.detail)
+            }
+        } catch {
+            record(steps.last?.step == "other time daemons" ? "chrony" : "action", "failed", describe(error))
+        }
+        return steps
+    }
+
+    /// An agent's action failure carries its evidence; show the first lines of it.
+    static func describe(_ error: any Error) -> String {
+        guard let failure = error as? AgentCallError else { return "\(error)" }
+        var text = failure.error.message
+        if let data = failure.error.data, let evidence = try? RPCCodec.decode(ActionFailure.self, from: data) {
+            for output in evidence.evidence where !output.succeeded || !output.stdout.isEmpty {
+                let tail = (output.stderr.isEmpty ? output.stdout : output.stderr).split(separator: "\n").suffix(2).joined(separator: " | ")
+                text += "; `\(output.command.joined(separator: " "))` exit \(output.status): \(tail)"
+            }
+        }
+        return text
+    }
+
+    /// Polls the cluster until every node is ok or the settle time is over (a node's clock and
+    /// chrony's view of it take a few updates to converge after a step).
+    static func settle(_ cluster: ClusterFile, context: TLSContext, options: Options) async -> StatusReport {
+        let deadline = ContinuousClock.now + .seconds(options.settleSeconds)
+        var status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        while status.severity != .ok && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(500))
+            status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        }
+        return status
+    }
+}

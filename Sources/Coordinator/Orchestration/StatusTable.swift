@@ -1,0 +1,40 @@
+import ClockSync
+
+/// The human form of `meridian status`: a table that fits 100 columns, then the reasons.
+public enum StatusTable {
+    public static func render(_ report: StatusReport) -> String {
+        var rows = [["NODE", "ROLE", "SOURCE", "STATE", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
+        for node in report.nodes {
+            let verdict = report.verdict(of: node.name)?.severity.description ?? "unknown"
+            guard node.reachable else {
+                rows.append([node.name, role(node), "-", "unreachable", "-", "-", "-", "-", "-", verdict])
+                continue
+            }
+            let tracking = node.parsed.tracking
+            let selected = node.parsed.sources?.selected
+            let source = tracking?.isLocalReference == true ? "LOCAL" : selected?.address ?? "none"
+            let state = selected.map { "\($0.state.label)" } ?? (tracking?.isLocalReference == true ? "serving" : "no source")
+            rows.append([
+                node.name, role(node), source, state,
+                tracking.map { Durations.offset($0.offsetSeconds) } ?? "-",
+                node.parsed.measuredOffsetSeconds.map(Durations.offset) ?? (node.isTimeServer ? "reference" : "-"),
+                tracking.map { String($0.stratum) } ?? "-",
+                tracking.map { $0.leapStatus == .normal ? "ok" : $0.leapStatus.rawValue } ?? "-",
+                node.parsed.timezone ?? "-", verdict,
+            ])
+        }
+        var text = TextTable.render(rows)
+        let reasons = report.nodes.flatMap { report.verdict(of: $0.name)?.problems ?? [] }
+            + (report.verdict.clusterFindings + report.extraFindings).filter { $0.severity != .ok }
+        if !reasons.isEmpty {
+            text += "\n" + reasons.map { "  \($0.severity): \($0.message)" }.joined(separator: "\n")
+        }
+        text += "\ncluster \(report.cluster.name): \(report.severity.description.uppercased())"
+        if let offset = report.timeServerOffsetFromHere {
+            text += " (time server \(Durations.offset(offset)) of this machine)"
+        }
+        return text
+    }
+
+    static func role(_ node: NodeReport) -> String { node.isTimeServer ? "server" : "client" }
+}

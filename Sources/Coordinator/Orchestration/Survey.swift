@@ -1,0 +1,85 @@
+import ClockSync
+import SecureTransport
+import WireProtocol
+
+/// One node as the coordinator sees it: the agent's facts, parsed, and the clock offset measured
+/// over the channel.
+public struct NodeReport: Sendable {
+    public var node: ClusterFile.Node
+    public var isTimeServer: Bool
+    public var facts: FactsResult?
+    public var parsed: NodeFacts
+    /// The node's clock minus this machine's clock (seconds), from `time.probe`.
+    public var offsetFromHere: Double?
+    public var error: String?
+
+    public var name: String { node.name.description }
+    public var reachable: Bool { error == nil }
+}
+
+/// Reaches every node of the cluster at once (bounded), collects facts and measures clocks.
+public enum Survey {
+    public struct Options: Sendable {
+        public var concurrency = 32
+        public var timeout: Duration = .seconds(10)
+        public var probes = 4
+        public init() {}
+    }
+
+    public static func run(_ cluster: ClusterFile, context: TLSContext, options: Options = Options()) async -> [NodeReport] {
+        var reports = await FanOut.map(cluster.nodes, concurrency: options.concurrency) { node in
+            survey(node, in: cluster, context: context, options: options)
+        }
+        relateToTimeServer(&reports, cluster)
+        return reports
+    }
+
+    static func survey(_ node: ClusterFile.Node, in cluster: ClusterFile, context: TLSContext, options: Options) -> NodeReport {
+        let name = node.name.description
+        var report = NodeReport(node: node, isTimeServer: cluster.isTimeServer(name), parsed: NodeFacts(node: name))
+        do {
+            let client = try connect(node, context: context, timeout: options.timeout)
+            defer { client.close() }
+            let facts = try client.call(.facts, params: NoParams(), timeout: options.timeout, as: FactsResult.self)
+            report.facts = facts
+            report.parsed = parse(facts, node: name)
+            report.offsetFromHere = try Ping.measureOffset(client, probes: options.probes, timeout: options.timeout).offset
+        } catch {
+            report.error = "\(error)"
+            report.parsed.unreachable = "\(error)"
+        }
+        return report
+    }
+
+    public static func connect(_ node: ClusterFile.Node, context: TLSContext, timeout: Duration) throws -> AgentClient {
+        try AgentClient.connect(to: Endpoint(host: node.address.description, port: Endpoint.defaultPort),
+                                expectedNode: node.name.description, context: context, timeout: timeout)
+    }
+
+    /// Tool output → ClockSync's values. Output that does not parse is left out (and the verdict
+    /// then says what is unknown) rather than guessed.
+    static func parse(_ facts: FactsResult, node: String) -> NodeFacts {
+        var parsed = NodeFacts(node: node)
+        if let output = facts.tracking, output.succeeded { parsed.tracking = try? ChronyTracking(csv: output.stdout) }
+        if let output = facts.sources, output.succeeded { parsed.sources = try? ChronySources.parse(csv: output.stdout) }
+        parsed.timezone = facts.timezone
+        if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(pvecmStatus: output.stdout) }
+        if let output = facts.ceph, output.succeeded { parsed.ceph = try? CephStatus(json: output.stdout) }
+        parsed.firewall = facts.firewall.flatMap(FirewallVerdict.init(rawValue:))
+        parsed.foreignSources = (facts.chronyConf.map(ChronyConf.foreignSources(in:)) ?? []) + facts.foreignSourceFiles
+        return parsed
+    }
+
+    /// Meridian's own offsets are stated against the (first reachable) time server, the clock
+    /// the cluster is meant to share.
+    static func relateToTimeServer(_ reports: inout [NodeReport], _ cluster: ClusterFile) {
+        guard let reference = reports.first(where: { $0.isTimeServer && $0.offsetFromHere != nil }),
+              let base = reference.offsetFromHere else { return }
+        for index in reports.indices {
+            guard let here = reports[index].offsetFromHere else { continue }
+            reports[index].parsed.measuredOffsetSeconds = here - base
+            reports[index].parsed.measuredAgainst = reference.name
+            if reports[index].name == reference.name { reports[index].parsed.measuredOffsetSeconds = nil }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// The argv behind each action, from the agent config's `commands` object. Every command runs by
+/// argv with a timeout; none goes through a shell. An empty list means "not on this node": the
+/// action then falls back (timezone: write `root`/etc/timezone) or reports it as not available.
+public struct AgentCommands: Sendable, Equatable, Decodable {
+    public var chronyc = ["chronyc"]
+    public var chronydVersion = ["chronyd", "-v"]
+    public var restartChrony = ["systemctl", "restart", "chrony.service"]
+    public var isActive = ["systemctl", "is-active", "--quiet"]
+    public var disableNow = ["systemctl", "disable", "--now"]
+    public var setTimezone = ["timedatectl", "set-timezone"]
+    public var hwclockSystohc = ["hwclock", "--systohc"]
+    public var restartCorosync = ["systemctl", "restart", "corosync.service"]
+    public var restartPveCluster = ["systemctl", "restart", "pve-cluster.service"]
+    public var quorumStatus = ["pvecm", "status"]
+    public var cephStatus = ["ceph", "-s", "--format", "json"]
+    public var hostname = ["hostname"]
+    /// Units that fight chrony when they run beside it.
+    public var otherTimeDaemons = ["systemd-timesyncd.service", "ntp.service", "ntpsec.service", "openntpd.service"]
+
+    public init() {}
+
+    enum Key: String, CodingKey, CaseIterable {
+        case chronyc, hostname
+        case chronydVersion = "chronyd_version"
+        case restartChrony = "restart_chrony"
+        case isActive = "is_active"
+        case disableNow = "disable_now"
+        case setTimezone = "set_timezone"
+        case hwclockSystohc = "hwclock_systohc"
+        case restartCorosync = "restart_corosync"
+        case restartPveCluster = "restart_pve_cluster"
+        case quorumStatus = "quorum_status"
+        case cephStatus = "ceph_status"
+        case otherTimeDaemons = "other_time_daemons"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let all = try decoder.container(keyedBy: AgentConfiguration.AnyKey.self).allKeys.map(\.stringValue)
+        let known = Set(Key.allCases.map(\.rawValue))
+        if let unknown = all.sorted().first(where: { !known.contains($0) }) {
+            throw AgentError("unknown command \"commands.\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let c = try decoder.container(keyedBy: Key.self)
+        func read(_ key: Key, _ fallback: [String]) throws -> [String] {
+            guard let argv = try c.decodeIfPresent([String].self, forKey: key) else { return fallback }
+            if let first = argv.first, first.isEmpty { throw AgentError("commands.\(key.rawValue): the program must not be empty") }
+            return argv
+        }
+        let defaults = AgentCommands()
+        chronyc = try read(.chronyc, defaults.chronyc)
+        hostname = try read(.hostname, defaults.hostname)
+        chronydVersion = try read(.chronydVersion, defaults.chronydVersion)
+        restartChrony = try read(.restartChrony, defaults.restartChrony)
+        isActive = try read(.isActive, defaults.isActive)
+        disableNow = try read(.disableNow, defaults.disableNow)
+        setTimezone = try read(.setTimezone, defaults.setTimezone)
+        hwclockSystohc = try read(.hwclockSystohc, defaults.hwclockSystohc)
+        restartCorosync = try read(.restartCorosync, defaults.restartCorosync)
+        restartPveCluster = try read(.restartPveCluster, defaults.restartPveCluster)
+        quorumStatus = try read(.quorumStatus, defaults.quorumStatus)
+        cephStatus = try read(.cephStatus, defaults.cephStatus)
+        otherTimeDaemons = try read(.otherTimeDaemons, defaults.otherTimeDaemons)
+    }
+}

@@ -1,0 +1,114 @@
+import ClockSync
+import SecureTransport
+import WireProtocol
+
+/// `chrony.apply`: write the new chrony.conf atomically (keeping the original and recent
+/// backups), restart chrony, and wait until it serves (time server) or selected one of the
+/// cluster's time servers (client). If chrony does not come up or selects nothing in time, the
+/// previous file is put back, chrony restarted, and the failure reported with its evidence.
+struct ChronyApplyAction: Sendable {
+    let commands: AgentCommands
+    let files: ManagedFiles
+    let runner: CommandRunner
+    let maxWaitSeconds: Double
+
+    func run(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
+        guard params.role == "server" || params.role == "client" else {
+            throw RPCError.invalidParams("role must be \"server\" or \"client\", got \"\(params.role)\"")
+        }
+        guard !params.config.isEmpty, params.config.utf8.count <= 256 * 1024 else {
+            throw RPCError.invalidParams("config must be 1 byte to 256 KiB")
+        }
+        guard params.role == "server" || !params.timeServers.isEmpty else {
+            throw RPCError.invalidParams("a client needs time_servers to wait for")
+        }
+        let previous = files.readText(files.chronyConf)
+        if previous == params.config {
+            return ChronyApplyResult(changed: false, backup: nil, selected: nil, waitedSeconds: 0)
+        }
+        let backup = try keepBackups(of: previous)
+        try write(params.config, stage: "write chrony.conf")
+        let start = ContinuousClock.now
+        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
+        var evidence = [restart]
+        var selected: String?
+        if restart.succeeded {
+            let wait = min(max(params.waitSeconds, 1), maxWaitSeconds)
+            (selected, evidence) = waitForSync(role: params.role, servers: Set(params.timeServers), timeout: .seconds(wait), evidence: evidence)
+        }
+        guard let selected else {
+            let stage = restart.succeeded ? "wait for chrony to \(params.role == "server" ? "serve" : "select a time server")" : "restart chrony"
+            let rolledBack = rollBack(to: previous, evidence: &evidence)
+            throw RPCError(code: RPCError.actionFailed,
+                           message: "\(stage) failed; \(rolledBack ? "previous chrony.conf restored and chrony restarted" : "rollback FAILED, see evidence")",
+                           data: try? RPCCodec.encode(ActionFailure(stage: stage, rolledBack: rolledBack, evidence: evidence)))
+        }
+        let waited = ContinuousClock.now - start
+        return ChronyApplyResult(changed: true, backup: backup, selected: selected, waitedSeconds: waited.seconds)
+    }
+
+    /// Polls chronyc until the node serves or selected a cluster time server.
+    func waitForSync(role: String, servers: Set<String>, timeout: Duration, evidence: [CommandOutput]) -> (String?, [CommandOutput]) {
+        let deadline = ContinuousClock.now + timeout
+        var last: [CommandOutput] = []
+        repeat {
+            let tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
+            let sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
+            last = [tracking, sources]
+            if role == "server" {
+                if tracking.succeeded, let parsed = try? ChronyTracking(csv: tracking.stdout), parsed.isLocalReference || parsed.isSynchronised {
+                    return (parsed.isLocalReference ? "LOCAL" : parsed.referenceName, evidence)
+                }
+            } else if sources.succeeded, let parsed = try? ChronySources.parse(csv: sources.stdout),
+                      let chosen = parsed.selected, servers.contains(chosen.address) {
+                return (chosen.address, evidence)
+            }
+            ChildProcess.sleep(.milliseconds(250))
+        } while ContinuousClock.now < deadline
+        return (nil, evidence + last)
+    }
+
+    /// Keeps the pre-Meridian file once, plus the last few versions with a timestamp.
+    func keepBackups(of previous: String?) throws(RPCError) -> String? {
+        guard let previous else { return nil }
+        do {
+            try AtomicFile.makeDirectories(files.backupDirectory, mode: 0o700)
+            if !AtomicFile.exists(files.original) {
+                try AtomicFile.write(Array(previous.utf8), to: files.original, mode: 0o644)
+            }
+            let now = WallClock.now()
+            let path = "\(files.backupDirectory)/chrony.conf.\(now.seconds).\(String(now.nanoseconds / 1_000_000).leftPadded(3))"
+            try AtomicFile.write(Array(previous.utf8), to: path, mode: 0o644)
+            let timestamped = AtomicFile.list(files.backupDirectory).filter { $0.hasPrefix("chrony.conf.") && $0 != "chrony.conf.meridian-orig" }
+            for old in timestamped.dropLast(ManagedFiles.keptBackups) { AtomicFile.remove("\(files.backupDirectory)/\(old)") }
+            return path
+        } catch {
+            throw RPCError(code: RPCError.actionFailed, message: "cannot back up chrony.conf: \(error)")
+        }
+    }
+
+    func write(_ text: String, stage: String) throws(RPCError) {
+        do {
+            try AtomicFile.makeDirectories(AtomicFile.parentDirectory(of: files.chronyConf))
+            try AtomicFile.write(Array(text.utf8), to: files.chronyConf, mode: 0o644)
+        } catch {
+            throw RPCError(code: RPCError.actionFailed, message: "\(stage): \(error)")
+        }
+    }
+
+    func rollBack(to previous: String?, evidence: inout [CommandOutput]) -> Bool {
+        do {
+            if let previous { try AtomicFile.write(Array(previous.utf8), to: files.chronyConf, mode: 0o644) } else { AtomicFile.remove(files.chronyConf) }
+        } catch {
+            evidence.append(CommandOutput(command: ["rollback"], status: 1, stdout: "", stderr: "\(error)", timedOut: false))
+            return false
+        }
+        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
+        evidence.append(restart)
+        return restart.succeeded
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,64 @@
+import ClockSync
+import SecureTransport
+import WireProtocol
+
+/// `node.facts`: what a careful admin would look at before and after touching time sync.
+struct FactsAction: Sendable {
+    let node: String
+    let commands: AgentCommands
+    let files: ManagedFiles
+    let runner: CommandRunner
+
+    func run() -> FactsResult {
+        let conf = files.readText(files.chronyConf)
+        var facts = FactsResult(node: node, hostname: firstLine(runner.run(commands.hostname, timeout: .seconds(5))) ?? node)
+        facts.chronyVersion = firstLine(runner.run(commands.chronydVersion, timeout: .seconds(5)))
+        facts.chronyConf = conf
+        facts.foreignSourceFiles = conf.map(foreignSourceFiles(in:)) ?? []
+        facts.tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
+        facts.sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
+        facts.sourcestats = runner.run(commands.chronyc + ["-c", "sourcestats"], timeout: .seconds(5))
+        facts.timezone = timezone()
+        facts.quorum = present(runner.run(commands.quorumStatus, timeout: .seconds(10)))
+        facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))
+        facts.otherTimeDaemons = commands.isActive.isEmpty ? [] : commands.otherTimeDaemons.filter {
+            runner.run(commands.isActive + [$0], timeout: .seconds(5)).succeeded
+        }
+        if let firewall = files.readText(files.proxmoxFirewall) {
+            facts.firewall = FirewallRules.proxmox(firewall).rawValue
+        }
+        return facts
+    }
+
+    /// The zone from timedatectl where there is one, else /etc/timezone (the lab's nodes).
+    func timezone() -> String? {
+        if !commands.setTimezone.isEmpty {
+            let show = runner.run(["timedatectl", "show"], timeout: .seconds(5))
+            if show.succeeded, let status = try? TimedateStatus(show: show.stdout) { return status.timezone }
+        }
+        return files.readText(files.timezoneFile).flatMap { try? EtcTimezone.parse($0) }
+    }
+
+    /// Files in the directories the current config names with `sourcedir` or `confdir`.
+    func foreignSourceFiles(in conf: String) -> [String] {
+        var found: [String] = []
+        for line in conf.split(separator: "\n") {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.count >= 2, words[0] == "sourcedir" || words[0] == "confdir" else { continue }
+            for directory in words.dropFirst() {
+                found += AtomicFile.list(String(directory)).map { "\(directory)/\($0)" }
+            }
+        }
+        return found.sorted()
+    }
+
+    func firstLine(_ output: CommandOutput) -> String? {
+        guard output.succeeded else { return nil }
+        return output.stdout.split(separator: "\n").first.map(String.init)
+    }
+
+    /// A tool that is not installed is not a fact; a tool that ran and failed is.
+    func present(_ output: CommandOutput) -> CommandOutput? {
+        output.status == 127 ? nil : output
+    }
+}

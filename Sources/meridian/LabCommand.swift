@@ -1,0 +1,99 @@
+import ArgumentParser
+import ClockSync
+import Coordinator
+import SecureTransport
+
+struct LabCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "A local lab: N simulated nodes on loopback, each a real chronyd (-x) and a real agent on a libfaketime clock.",
+        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, Clockd.self])
+
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start the lab and write DIR/cluster.json.")
+        @Option(help: "Number of nodes (node1 = 127.0.0.2, …).") var nodes = 3
+        @Option(help: "How many of them are time servers (1-3; more than one: orphan mode).") var servers = 1
+        @Option(name: .customLong("skew"), help: "NODE=±SECONDS: start that node's clock off by this much (repeatable).") var skews: [String] = []
+        @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        @Option(help: "Timezone the cluster file asks for (the nodes start at Etc/UTC).") var timezone = "Asia/Jakarta"
+
+        func run() async throws {
+            var request = Lab.Request(directory: dir, meridianBinary: Executables.meridian, agentBinary: Executables.agent)
+            request.nodes = nodes
+            request.servers = servers
+            request.timezone = timezone
+            for skew in skews {
+                let parts = skew.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let seconds = Double(parts[1]) else {
+                    throw ValidationError("--skew \"\(skew)\": expected NODE=±SECONDS, like node2=+2.5")
+                }
+                request.skews[String(parts[0])] = seconds
+            }
+            let requestCopy = request
+            do {
+                _ = try await DedicatedThread.run(name: "lab-up") {
+                    try Lab.up(requestCopy) { Console.error("meridian: \($0)\n") }
+                }
+            } catch { throw fail("\(error)", code: ExitCode(2)) }
+            print("export MERIDIAN_CLUSTER=\(LabLayout(directory: dir).clusterFile)")
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop everything the lab started.")
+        @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        func run() async throws {
+            let stopped = try await DedicatedThread.run(name: "lab-down") { Lab.down(LabLayout(directory: dir)) }
+            print(stopped.isEmpty ? "nothing was running in \(dir)" : "stopped: \(stopped.joined(separator: ", "))")
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what the lab runs and each node's simulated clock.")
+        @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        func run() throws {
+            guard let status = Lab.status(LabLayout(directory: dir)) else {
+                throw fail("no lab in \(dir) (start one with `meridian lab up`)", code: ExitStatus.unknown)
+            }
+            var rows = [["NODE", "CHRONYD", "AGENT", "CLOCK"]]
+            for node in status.nodes {
+                rows.append([node.node, node.chronyd.map { "pid \($0)" } ?? "stopped", node.agent.map { "pid \($0)" } ?? "stopped",
+                             Durations.offset(node.offsetSeconds)])
+            }
+            print(TextTable.render(rows))
+            print("clock loop: \(status.clockd.map { "pid \($0)" } ?? "stopped")")
+        }
+    }
+
+    struct Step: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Step a node's simulated clock by ±SECONDS.")
+        @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        @Argument(help: "Node name.") var node: String
+        @Argument(help: "Seconds (e.g. +2.5 or -0.3).") var seconds: Double
+        func run() throws {
+            do { try LabClock.step(LabLayout(directory: dir), node: node, by: seconds) } catch { throw fail("\(error)") }
+        }
+    }
+
+    /// What a lab agent runs for `restart_chrony` (not for people).
+    struct RestartChrony: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "restart-chrony", shouldDisplay: false)
+        @Option var dir: String
+        @Option var node: String
+        func run() throws {
+            do { try LabProcesses.restartChronyd(LabLayout(directory: dir), node: node,
+                                                timestampShim: LabLayout.timestampShim(besideExecutable: Executables.meridian)) } catch { throw fail("\(error)", code: ExitCode(1)) }
+        }
+    }
+
+    /// The lab's clock loop (started by `lab up`, stopped by `lab down`).
+    struct Clockd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "clockd", shouldDisplay: false)
+        @Option var dir: String
+        func run() async throws {
+            let layout = LabLayout(directory: dir)
+            let nodes = LabState.load(layout)?.nodes ?? AtomicFile.list(dir + "/nodes")
+            let _: Void = try await DedicatedThread.run(name: "lab-clock") { LabClock.discipline(layout, nodes: nodes) }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import ClockSync
+import Coordinator
+import SecureTransport
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every node's time sync and the cluster's verdict (exit 0 ok, 1 warning, 2 critical, 3 unknown).")
+
+    @OptionGroup var options: ClusterOptions
+    @Flag(help: "Print JSON (shape in protocol/status.schema.json).") var json = false
+
+    func run() async throws {
+        let (cluster, context, _) = try options.load()
+        let report = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        print(json ? report.json.prettyText : StatusTable.render(report))
+        if report.severity != .ok { throw ExitCode(Int32(report.severity.rawValue)) }
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Show what `meridian apply` would change on each node. Changes nothing.")
+
+    @OptionGroup var options: ClusterOptions
+
+    func run() async throws {
+        let (cluster, context, _) = try options.load()
+        let survey = await Survey.run(cluster, context: context)
+        print(Plan.render(Plan.build(cluster, from: survey)))
+        if survey.contains(where: { !$0.reachable }) { throw ExitStatus.critical }
+    }
+}
+
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Bring every node to the cluster file: time servers first, then all clients; then verify.")
+
+    @OptionGroup var options: ClusterOptions
+    @Option(help: "Nodes configured in parallel at most.") var concurrency = 16
+    @Option(help: "Seconds each node may take to serve or select a time server.") var syncWait = 30.0
+    @Option(help: "Seconds to wait for every verdict to settle after the changes.") var settle = 30.0
+    @Option(help: "Apply journal (default: apply-journal.jsonl beside the cluster file).") var journal: String?
+    @Flag(help: "Print the final status as JSON.") var json = false
+
+    func run() async throws {
+        let (cluster, context, path) = try options.load()
+        var applyOptions = Apply.Options(journalPath: journal ?? AtomicFileDirectory.of(path) + "/apply-journal.jsonl")
+        applyOptions.concurrency = max(1, concurrency)
+        applyOptions.syncWaitSeconds = syncWait
+        applyOptions.settleSeconds = settle
+        let report = await Apply.run(cluster, context: context, options: applyOptions) { line in
+            Console.error("meridian: \(line)\n")
+        }
+        if !report.changedAnything && report.failed.isEmpty {
+            Console.error("meridian: nothing changed: every node already matched the cluster file\n")
+        }
+        for failure in report.failed {
+            Console.error("meridian: FAILED \(failure.node) at \(failure.step): \(failure.detail)\n")
+        }
+        print(json ? report.status.json.prettyText : StatusTable.render(report.status))
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+enum AtomicFileDirectory {
+    static func of(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
