@@ -130,6 +130,14 @@ public enum Lab {
             || state.nodes.contains { LabProcesses.chronydPID(layout, node: $0) != nil }
     }
 
+    /// Starts a node's agent again (after it was stopped or died) and records its pid.
+    public static func restartAgent(_ layout: LabLayout, node: String, agentBinary: String) throws(CoordinatorError) {
+        guard var state = LabState.load(layout), state.nodes.contains(node) else { throw CoordinatorError("no lab node \(node) in \(layout.directory)") }
+        if let old = state.agents[node], ChildProcess.isAlive(old) { LabProcesses.stop(old) }
+        state.agents[node] = try LabProcesses.startAgent(layout, node: node, agentBinary: agentBinary)
+        try state.save(layout)
+    }
+
     /// Stops everything the lab started, by pid.
     @discardableResult
     public static func down(_ layout: LabLayout) -> [String] {

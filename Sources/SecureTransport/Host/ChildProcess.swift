@@ -97,9 +97,14 @@ public enum ChildProcess {
         return decode(status)
     }
 
+    /// True while `pid` runs. A zombie (exited, not yet reaped by a parent that is not us — the
+    /// lab's restarted chronyd belongs to init once its starter exits) counts as gone.
     public static func isAlive(_ pid: Int32) -> Bool {
         _ = reap(pid)
-        return kill(pid, 0) == 0
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? AtomicFile.read("/proc/\(pid)/stat", limit: 4096),
+              let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { return true }
+        return stat[close + 2] != UInt8(ascii: "Z")
     }
 
     public static func signal(_ pid: Int32, _ signal: Int32 = 15 /* SIGTERM */) { kill(pid, signal) }

@@ -1,0 +1,130 @@
+import ClockSync
+@testable import Coordinator
+import SecureTransport
+import Testing
+import TestSupport
+import WireProtocol
+
+/// End to end on the lab: real chronyd (-x) per node on 127.0.0.N, real agent processes, the lab's
+/// clock loop. Serialized: every lab uses the same loopback addresses.
+@Suite(.serialized) final class LabIntegrationTests {
+    let directory: TemporaryDirectory
+    let layout: LabLayout
+    var cluster: ClusterFile?
+
+    init() throws {
+        directory = try TemporaryDirectory("meridian-lab-test")
+        layout = LabLayout(directory: directory.path)
+    }
+
+    deinit { Lab.down(layout) }
+
+    func up(nodes: Int, servers: Int = 1, skews: [String: Double] = [:]) throws -> (ClusterFile, TLSContext) {
+        let build = AgentProcess.buildDirectory
+        var request = Lab.Request(directory: directory.path, meridianBinary: build + "/meridian", agentBinary: build + "/meridian-agent")
+        request.nodes = nodes
+        request.servers = servers
+        request.skews = skews
+        let cluster = try Lab.up(request) { _ in }
+        self.cluster = cluster
+        return (cluster, try CertificateDirectory(path: cluster.certificateDirectory).coordinatorContext())
+    }
+
+    func options() -> Apply.Options {
+        var options = Apply.Options(journalPath: layout.journal)
+        options.settleSeconds = 45
+        return options
+    }
+
+    @Test func freshLabIsCriticalApplyFixesItAndASecondApplyChangesNothing() async throws {
+        let (cluster, context) = try up(nodes: 3, skews: ["node3": 2.5])
+        let before = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        #expect(before.severity == .critical)
+        let skewed = try #require(before.nodes.first { $0.name == "node3" }?.parsed.measuredOffsetSeconds)
+        #expect(abs(skewed - 2.5) < 0.005, "the skewed node measured at \(skewed) s")
+        #expect(before.verdict(of: "node2")?.problems.contains { $0.message.contains("no selectable source") } == true)
+
+        let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(applied.failed.isEmpty, "\(applied.failed)")
+        #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
+        for node in applied.status.nodes where !node.isTimeServer {
+            #expect(node.parsed.sources?.selected?.address == "127.0.0.2", "\(node.name) follows the time server")
+            #expect(node.parsed.timezone == "Asia/Jakarta")
+        }
+        let journal = try readText(layout.journal)
+        #expect(journal.contains(#""step":"chrony""#) && journal.contains(#""outcome":"changed""#))
+
+        let again = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(!again.changedAnything, "\(again.steps.filter { $0.outcome == "changed" })")
+        #expect(again.failed.isEmpty)
+    }
+
+    @Test func configChronydRefusesIsRolledBackWithEvidence() async throws {
+        let (cluster, context) = try up(nodes: 2)
+        let node = try #require(cluster.node(named: "node2"))
+        let before = try readText(layout.chronyConf("node2"))
+        var caught: (any Error)?
+        do {
+            _ = try await DedicatedThread.run(name: "test-apply") {
+                let client = try Survey.connect(node, context: context, timeout: .seconds(10))
+                defer { client.close() }
+                return try client.call(.applyChrony, params: ChronyApplyParams(
+                    config: "this_is_not_a_chrony_directive 1\n", role: "client", timeServers: ["127.0.0.2"], waitSeconds: 5),
+                    timeout: .seconds(60), as: ChronyApplyResult.self)
+            }
+        } catch {
+            caught = error
+        }
+        guard let failure = caught as? AgentCallError else {
+            Issue.record("a config chronyd refuses was accepted, or failed otherwise: \(String(describing: caught))")
+            return
+        }
+        #expect(failure.error.code == RPCError.actionFailed)
+        let evidence = try RPCCodec.decode(ActionFailure.self, from: failure.error.data)
+        #expect(evidence.rolledBack)
+        #expect(evidence.stage == "restart chrony")
+        // The failed restart is in the evidence with chronyd's own complaint.
+        #expect(evidence.evidence.contains { !$0.succeeded && $0.stderr.contains("chronyd exited") }, "\(evidence.evidence)")
+        #expect(try readText(layout.chronyConf("node2")) == before, "previous chrony.conf restored")
+        #expect(LabProcesses.chronydPID(layout, node: "node2") != nil, "chronyd runs again with the previous config")
+    }
+
+    @Test func unreachableAgentIsNamedOthersFinishAndARerunCompletes() async throws {
+        let (cluster, context) = try up(nodes: 3)
+        let state = try #require(LabState.load(layout))
+        LabProcesses.stop(try #require(state.agents["node3"]))
+        let first = await Apply.run(cluster, context: context, options: { var o = options(); o.settleSeconds = 3; return o }()) { _ in }
+        #expect(first.failed.map(\.node) == ["node3"])
+        #expect(first.exitCode == 2)
+        #expect(first.steps.contains { $0.node == "node2" && $0.step == "chrony" && $0.outcome == "changed" })
+        try Lab.restartAgent(layout, node: "node3", agentBinary: AgentProcess.buildDirectory + "/meridian-agent")
+        let second = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(second.failed.isEmpty, "\(second.failed)")
+        #expect(second.status.severity == .ok, "\(StatusTable.render(second.status))")
+    }
+
+    @Test func orphanModeKeepsClientsServedWhenAServerStops() async throws {
+        let (cluster, context) = try up(nodes: 4, servers: 3)
+        let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
+        LabProcesses.stopChronyd(layout, node: "node1")
+        // The client re-selects among the remaining servers within a few polls.
+        var status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, status.nodes.first(where: { $0.name == "node4" })?.parsed.sources?.selected?.address == "127.0.0.2"
+                || status.nodes.first(where: { $0.name == "node4" })?.parsed.sources?.selected == nil {
+            try await Task.sleep(for: .milliseconds(500))
+            status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        }
+        let client = try #require(status.nodes.first { $0.name == "node4" })
+        let selected = try #require(client.parsed.sources?.selected, "node4 still has a selected source")
+        #expect(["127.0.0.3", "127.0.0.4"].contains(selected.address))
+        #expect(status.verdict(of: "node1")?.problems.contains { $0.message.contains("node1") } == true, "status names the stopped server")
+    }
+
+    @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
+        try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["node9"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
+        let error = #expect(throws: CoordinatorError.self) { try ClusterFileStore.load(directory.file("cluster.json")) }
+        #expect(error?.description.contains("time_servers[0]: \"node9\" is not one of the nodes") == true)
+    }
+}
