@@ -19,7 +19,7 @@ public enum StatusTable {
                 tracking.map { Durations.offset($0.offsetSeconds) } ?? "-",
                 node.parsed.measuredOffsetSeconds.map(Durations.offset) ?? (node.isTimeServer ? "reference" : "-"),
                 tracking.map { String($0.stratum) } ?? "-",
-                tracking.map { $0.leapStatus == .normal ? "ok" : $0.leapStatus.rawValue } ?? "-",
+                tracking.map { leap($0.leapStatus) } ?? "-",
                 node.parsed.timezone ?? "-", verdict,
             ])
         }
@@ -37,4 +37,13 @@ public enum StatusTable {
     }
 
     static func role(_ node: NodeReport) -> String { node.isTimeServer ? "server" : "client" }
+
+    static func leap(_ status: ChronyTracking.LeapStatus) -> String {
+        switch status {
+        case .normal: "ok"
+        case .insertSecond: "+1 s"
+        case .deleteSecond: "-1 s"
+        case .notSynchronised: "unsync"
+        }
+    }
 }
