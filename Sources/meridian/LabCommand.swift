@@ -7,7 +7,7 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "A local lab: N simulated nodes on loopback, each a real chronyd (-x) and a real agent on a libfaketime clock.",
-        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, Clockd.self])
+        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, SetClock.self, Clockd.self])
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start the lab and write DIR/cluster.json.")
@@ -83,6 +83,17 @@ struct LabCommand: AsyncParsableCommand {
         func run() throws {
             do { try LabProcesses.restartChronyd(LabLayout(directory: dir), node: node,
                                                 timestampShim: LabLayout.timestampShim(besideExecutable: Executables.meridian)) } catch { throw fail("\(error)", code: ExitCode(1)) }
+        }
+    }
+
+    /// What a lab agent runs for `set_clock` (not for people): the time comes as chronyc's text.
+    struct SetClock: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-clock", shouldDisplay: false)
+        @Option var dir: String
+        @Option var node: String
+        @Argument(parsing: .remaining) var time: [String]
+        func run() throws {
+            do { try LabClock.set(LabLayout(directory: dir), node: node, toUTC: time.joined(separator: " ")) } catch { throw fail("\(error)", code: ExitCode(1)) }
         }
     }
 

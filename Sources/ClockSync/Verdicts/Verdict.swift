@@ -89,7 +89,12 @@ public enum Verdict {
         } else {
             findings.append(Finding(.ok, "\(name): synchronised to \(selected.address) (stratum \(selected.stratum))"))
         }
-        if !silent.isEmpty { findings.append(Finding(.warning, "\(name): \(silentText)")) }
+        if selected.reach == 0 {
+            let age = selected.lastRxSeconds.map { " for \($0) s" } ?? ""
+            findings.append(Finding(.warning, "\(name): its selected source \(selected.address) has not answered\(age) (reach 0); chrony runs on its last estimate"))
+        } else if !silent.isEmpty {
+            findings.append(Finding(.warning, "\(name): \(silentText)"))
+        }
         for source in sources.sources where !servers.contains(source.address) && !source.neverHeard && source.state != .selected {
             findings.append(Finding(.warning, "\(name): extra source \(source.address) (\(source.state.label)) is not a cluster time server"))
         }

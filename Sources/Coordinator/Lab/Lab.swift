@@ -98,6 +98,7 @@ public enum Lab {
         init_.subnets = ["127.0.0.0/8"]
         init_.timezone = request.timezone
         init_.certificateDirectory = layout.certificates
+        init_.manualTime = true  // so `meridian clock set` works on the lab's time servers
         var cluster = try ClusterInit.build(init_)
         cluster.lab = ClusterFile.Lab(directory: layout.directory, serverPort: LabLayout.serverPort)
         try ClusterFileStore.save(cluster, to: layout.clusterFile, force: true)
@@ -112,6 +113,8 @@ public enum Lab {
             "chronyc": argv(["chronyc", "-h", layout.socket(node)]),
             "chronyd_version": argv(["/usr/sbin/chronyd", "-v"]),
             "restart_chrony": argv([meridian, "lab", "restart-chrony", "--dir", layout.directory, "--node", node]),
+            // The lab's stand-in for chrony's manual input stepping the kernel clock.
+            "set_clock": argv([meridian, "lab", "set-clock", "--dir", layout.directory, "--node", node]),
             "set_timezone": argv([]), "hwclock_systohc": argv([]), "restart_corosync": argv([]),
             "restart_pve_cluster": argv([]), "quorum_status": argv([]), "ceph_status": argv([]),
             "is_active": argv([]), "disable_now": argv([]), "hostname": argv([]),

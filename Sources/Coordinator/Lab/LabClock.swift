@@ -27,6 +27,15 @@ public enum LabClock {
         try writeOffset(layout, node: node, seconds: readOffset(layout, node: node) + seconds)
     }
 
+    /// `meridian lab set-clock`: what `chronyc settime` does to a real node's clock (here: the
+    /// offset file), given the chronyc-style UTC text the agent passes.
+    public static func set(_ layout: LabLayout, node: String, toUTC text: String) throws(CoordinatorError) {
+        let target: Int64
+        do { target = try CivilTime.parseChronyText(text) } catch { throw CoordinatorError("\(error)") }
+        let now = WallClock.now()
+        try writeOffset(layout, node: node, seconds: Double(target - now.seconds) - Double(now.nanoseconds) / 1e9)
+    }
+
     /// Largest correction applied per chrony update below the step threshold.
     static let maxSlew = 0.1
     static let stepThreshold = 1.0

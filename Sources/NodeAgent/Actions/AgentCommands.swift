@@ -14,6 +14,8 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
     public var quorumStatus = ["pvecm", "status"]
     public var cephStatus = ["ceph", "-s", "--format", "json"]
     public var hostname = ["hostname"]
+    /// chrony's manual time input; the UTC time text ("Nov 25, 2026 01:21:25") is appended.
+    public var setClock = ["chronyc", "settime"]
     /// Units that fight chrony when they run beside it.
     public var otherTimeDaemons = ["systemd-timesyncd.service", "ntp.service", "ntpsec.service", "openntpd.service"]
 
@@ -32,6 +34,7 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         case quorumStatus = "quorum_status"
         case cephStatus = "ceph_status"
         case otherTimeDaemons = "other_time_daemons"
+        case setClock = "set_clock"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,5 +63,6 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         quorumStatus = try read(.quorumStatus, defaults.quorumStatus)
         cephStatus = try read(.cephStatus, defaults.cephStatus)
         otherTimeDaemons = try read(.otherTimeDaemons, defaults.otherTimeDaemons)
+        setClock = try read(.setClock, defaults.setClock)
     }
 }

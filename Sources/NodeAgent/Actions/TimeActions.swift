@@ -54,8 +54,9 @@ struct TimeActions: Sendable {
     /// chrony's manual input (`chronyc settime`, needs `manual` in the config): chrony learns the
     /// step instead of fighting a `date -s`. The time is given in UTC.
     func setClock(_ params: SetClockParams) throws(RPCError) -> ChangeResult {
-        let text = CalendarText.utc(params.time)
-        try check(runner.run(commands.chronyc + ["settime", text], extraEnvironment: ["TZ": "UTC"]), "chronyc settime \(text)")
+        let text = CivilTime.chronyText(epochSeconds: params.time.seconds)
+        guard !commands.setClock.isEmpty else { throw RPCError(code: RPCError.actionFailed, message: "no clock command on this node") }
+        try check(runner.run(commands.setClock + [text], extraEnvironment: ["TZ": "UTC"]), "set the clock to \(text) UTC")
         return ChangeResult(changed: true, detail: "clock set to \(text) UTC through chrony")
     }
 
@@ -66,27 +67,4 @@ struct TimeActions: Sendable {
                            data: try? RPCCodec.encode(ActionFailure(stage: what, rolledBack: false, evidence: [output])))
         }
     }
-}
-
-/// "Nov 25, 2026 01:21:25" (UTC) — the date form chronyc's settime parses.
-enum CalendarText {
-    static func utc(_ time: Timestamp) -> String {
-        let days = Int(floorDivide(time.seconds, 86_400))
-        let secondsOfDay = Int(time.seconds - Int64(days) * 86_400)
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(names[month - 1]) \(day), \(year) \(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60))"
-    }
-
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 }
