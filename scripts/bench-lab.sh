@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Prints orchestration figures on lab clusters of 16 and 32 nodes (loopback only):
+#   - `meridian apply` on a fresh lab (Debian default configs, unsynced)
+#   - the floor: the same chrony work by plain parallel shell commands on an identical fresh lab
+#     (write each config, restart each chronyd, wait until each client selected the server)
+#   - `meridian status` on the converged lab
+# Targets (issue 6): apply <= 1.5 x floor + 1 s at 32 nodes; status on 32 nodes <= 1 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+swift build -c release 2>&1 | tail -n 1
+bin=$(swift build -c release --show-bin-path)
+M="$bin/meridian"
+lab=$(mktemp -d /tmp/meridian-bench-lab.XXXXXX)
+saved=$(mktemp -d /tmp/meridian-bench-conf.XXXXXX)
+trap '"$M" lab down --dir "$lab" >/dev/null 2>&1 || true; rm -rf "$lab" "$saved"' EXIT
+now() { date +%s.%N; }
+elapsed() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.2f", e - s }'; }
+
+for n in ${SIZES:-16 32}; do
+    "$M" lab down --dir "$lab" >/dev/null 2>&1 || true
+    "$M" lab up --nodes "$n" --dir "$lab" >/dev/null 2>&1
+    export MERIDIAN_CLUSTER=$lab/cluster.json
+    start=$(now); "$M" apply --settle 60 >/dev/null 2>"$lab/apply.err" || { echo "apply failed:"; tail "$lab/apply.err"; }; end=$(now)
+    apply=$(elapsed "$start" "$end")
+    start=$(now); "$M" status >/dev/null; end=$(now)
+    status=$(elapsed "$start" "$end")
+    for i in $(seq 1 "$n"); do cp "$lab/nodes/node$i/etc/chrony/chrony.conf" "$saved/node$i.conf"; done
+
+    # The floor, on an identical fresh lab.
+    "$M" lab down --dir "$lab" >/dev/null 2>&1
+    "$M" lab up --nodes "$n" --dir "$lab" >/dev/null 2>&1
+    start=$(now)
+    cp "$saved/node1.conf" "$lab/nodes/node1/etc/chrony/chrony.conf"
+    "$M" lab restart-chrony --dir "$lab" --node node1
+    for i in $(seq 2 "$n"); do
+        ( cp "$saved/node$i.conf" "$lab/nodes/node$i/etc/chrony/chrony.conf" && "$M" lab restart-chrony --dir "$lab" --node "node$i" ) &
+    done
+    wait
+    for i in $(seq 2 "$n"); do
+        until chronyc -h "$lab/nodes/node$i/run/chronyd.sock" -c sources 2>/dev/null | grep -q '^\^,\*,127.0.0.2,'; do sleep 0.05; done
+    done
+    end=$(now)
+    floor=$(elapsed "$start" "$end")
+    awk -v n="$n" -v a="$apply" -v f="$floor" -v s="$status" 'BEGIN {
+        printf "lab %2d nodes: apply %6.2f s   floor %6.2f s   ratio %.2f   target apply <= %.2f s   status %.2f s\n", n, a, f, a / f, 1.5 * f + 1, s }'
+done
