@@ -60,6 +60,8 @@ struct RequestRouter: Sendable {
                 return .success(try RPCCodec.encode(try time.setClock(try RPCCodec.decode(SetClockParams.self, from: request.params))))
             case .restartService:
                 return .success(try RPCCodec.encode(try time.restart(try RPCCodec.decode(ServiceParams.self, from: request.params))))
+            case .quorum:
+                return .success(try RPCCodec.encode(facts.runner.run(facts.commands.quorumStatus, timeout: .seconds(10))))
             case .disableTimeDaemons:
                 return .success(try RPCCodec.encode(try time.disableOtherTimeDaemons()))
             }

@@ -10,6 +10,7 @@ public enum Method: String, Sendable, CaseIterable {
     case setClock = "time.set_clock"
     case restartService = "service.restart"
     case disableTimeDaemons = "timesync.disable_others"
+    case quorum = "cluster.quorum"
 }
 
 public struct HelloParams: Sendable, Equatable, Codable {

@@ -7,7 +7,7 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "A local lab: N simulated nodes on loopback, each a real chronyd (-x) and a real agent on a libfaketime clock.",
-        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, SetClock.self, Clockd.self])
+        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, SetClock.self, Corosync.self, Clockd.self])
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start the lab and write DIR/cluster.json.")
@@ -94,6 +94,30 @@ struct LabCommand: AsyncParsableCommand {
         @Argument(parsing: .remaining) var time: [String]
         func run() throws {
             do { try LabClock.set(LabLayout(directory: dir), node: node, toUTC: time.joined(separator: " ")) } catch { throw fail("\(error)", code: ExitCode(1)) }
+        }
+    }
+
+    /// The lab's simulated corosync: what lab agents run for `restart_corosync` and
+    /// `quorum_status`, and `break NODE` to make one node's quorum never come back.
+    struct Corosync: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "corosync", shouldDisplay: false)
+        @Argument(help: "restart | status | break | break-on-restart") var action: String
+        @Option var dir: String
+        @Option var node: String
+        func run() throws {
+            let layout = LabLayout(directory: dir)
+            do {
+                switch action {
+                case "restart": try LabCorosync.restart(layout, node: node)
+                case "break": try LabCorosync.breakNode(layout, node: node)
+                case "break-on-restart": try LabCorosync.breakOnRestart(layout, node: node)
+                case "status":
+                    let status = LabCorosync.status(layout, node: node)
+                    print(status.text, terminator: "")
+                    if !status.quorate { throw ExitCode(2) }
+                default: throw ValidationError("action must be restart, status, break or break-on-restart")
+                }
+            } catch let error as CoordinatorError { throw fail("\(error)", code: ExitCode(1)) }
         }
     }
 

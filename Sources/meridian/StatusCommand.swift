@@ -44,6 +44,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for every verdict to settle after the changes.") var settle = 30.0
     @Option(help: "Apply journal (default: apply-journal.jsonl beside the cluster file).") var journal: String?
     @Flag(help: "Print the final status as JSON.") var json = false
+    @Flag(help: "Then restart corosync and pve-cluster one node at a time, waiting for quorum after each.") var restartClusterServices = false
 
     func run() async throws {
         let (cluster, context, path) = try options.load()
@@ -51,6 +52,7 @@ struct ApplyCommand: AsyncParsableCommand {
         applyOptions.concurrency = max(1, concurrency)
         applyOptions.syncWaitSeconds = syncWait
         applyOptions.settleSeconds = settle
+        applyOptions.restartClusterServices = restartClusterServices
         let report = await Apply.run(cluster, context: context, options: applyOptions) { line in
             Console.error("meridian: \(line)\n")
         }

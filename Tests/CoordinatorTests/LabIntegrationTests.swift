@@ -138,6 +138,26 @@ import WireProtocol
         #expect(abs(after.timeServerOffsetFromHere ?? 99) < 0.05, "time server within 50 ms of this machine after clock set")
     }
 
+    @Test func rollingRestartGoesOneNodeAtATimeAndStopsWhenQuorumDoesNotReturn() async throws {
+        let (cluster, context) = try up(nodes: 3)
+        var options = options()
+        options.restartClusterServices = true
+        options.rolling.quorumWait = .seconds(4)
+        let first = await Apply.run(cluster, context: context, options: options) { _ in }
+        let restarts = first.steps.filter { $0.step == "cluster services" }
+        #expect(restarts.map(\.node) == ["node1", "node2", "node3"] && restarts.allSatisfy { $0.outcome == "changed" }, "\(restarts)")
+
+        try LabCorosync.breakOnRestart(layout, node: "node2")
+        let second = await Apply.run(cluster, context: context, options: options) { _ in }
+        let outcomes = second.steps.filter { $0.step == "cluster services" }.map { "\($0.node) \($0.outcome)" }
+        #expect(outcomes == ["node1 changed", "node2 failed", "node3 skipped"], "\(outcomes)")
+        #expect(second.failed.first?.detail.contains("quorum did not come back") == true)
+        #expect(second.exitCode == 2)
+
+        let third = await Apply.run(cluster, context: context, options: options) { _ in }
+        #expect(third.failed.first?.detail.contains("not quorate") == true, "a cluster out of quorum is not touched: \(third.failed)")
+    }
+
     @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
         try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["node9"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
         let error = #expect(throws: CoordinatorError.self) { try ClusterFileStore.load(directory.file("cluster.json")) }

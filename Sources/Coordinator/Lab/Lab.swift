@@ -115,8 +115,11 @@ public enum Lab {
             "restart_chrony": argv([meridian, "lab", "restart-chrony", "--dir", layout.directory, "--node", node]),
             // The lab's stand-in for chrony's manual input stepping the kernel clock.
             "set_clock": argv([meridian, "lab", "set-clock", "--dir", layout.directory, "--node", node]),
-            "set_timezone": argv([]), "hwclock_systohc": argv([]), "restart_corosync": argv([]),
-            "restart_pve_cluster": argv([]), "quorum_status": argv([]), "ceph_status": argv([]),
+            "set_timezone": argv([]), "hwclock_systohc": argv([]),
+            // A simulated corosync (LabCorosync); pve-cluster has nothing to restart in the lab.
+            "restart_corosync": argv([meridian, "lab", "corosync", "restart", "--dir", layout.directory, "--node", node]),
+            "quorum_status": argv([meridian, "lab", "corosync", "status", "--dir", layout.directory, "--node", node]),
+            "restart_pve_cluster": argv(["/bin/true"]), "ceph_status": argv([]),
             "is_active": argv([]), "disable_now": argv([]), "hostname": argv([]),
         ]
         return .object([

@@ -13,6 +13,9 @@ public enum Apply {
         /// How long to wait, after the changes, for every node's verdict to settle.
         public var settleSeconds = 30.0
         public var journalPath: String
+        /// Restart corosync and pve-cluster one node at a time after the changes.
+        public var restartClusterServices = false
+        public var rolling = RollingRestart.Options()
         public init(journalPath: String) { self.journalPath = journalPath }
     }
 
@@ -53,8 +56,21 @@ public enum Apply {
                 configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
             }.flatMap { $0 }
         }
+        if options.restartClusterServices || cluster.options.restartClusterServices == .rolling {
+            if steps.contains(where: { $0.outcome == "failed" }) {
+                progress("cluster services: not restarted, a node failed above")
+                steps.append(Step(node: "-", step: "cluster services", outcome: "skipped", detail: "a node failed above"))
+            } else {
+                let rolling = await RollingRestart.run(cluster, context: context, options: options.rolling, progress: progress)
+                for step in rolling { journal.record(node: step.node, step: step.step, outcome: step.outcome, detail: step.detail) }
+                steps += rolling
+            }
+        }
         progress("verifying")
-        let status = await settle(cluster, context: context, options: options)
+        // After a failure there is nothing to wait for: report the state as it is.
+        var settleOptions = options
+        if steps.contains(where: { $0.outcome == "failed" }) { settleOptions.settleSeconds = 0 }
+        let status = await settle(cluster, context: context, options: settleOptions)
         journal.record(node: "-", step: "apply", outcome: steps.contains { $0.outcome == "failed" } ? "failed" : "finished",
                        detail: "verdict \(status.severity)")
         return Report(steps: steps, status: status)

@@ -1,0 +1,100 @@
+import ClockSync
+import SecureTransport
+import WireProtocol
+
+/// `apply --restart-cluster-services`: corosync and pve-cluster restarted one node at a time.
+/// With HA, a node out of quorum is fenced by its watchdog after about a minute, so this never
+/// touches a second node before the first one is back in a quorate cluster, refuses to start on
+/// a cluster that is not quorate, and stops at the first node whose quorum does not come back.
+public enum RollingRestart {
+    public struct Options: Sendable {
+        public var quorumWait: Duration = .seconds(120)
+        public var timeout: Duration = .seconds(70)
+        public init() {}
+    }
+
+    public static func run(_ cluster: ClusterFile, context: TLSContext, options: Options = Options(),
+                           progress: @escaping @Sendable (String) -> Void) async -> [Apply.Step] {
+        do {
+            return try await DedicatedThread.run(name: "rolling-restart") {
+                restartAll(cluster, context: context, options: options, progress: progress)
+            }
+        } catch {
+            return [Apply.Step(node: "-", step: "cluster services", outcome: "failed", detail: "\(error)")]
+        }
+    }
+
+    static func restartAll(_ cluster: ClusterFile, context: TLSContext, options: Options,
+                           progress: @Sendable (String) -> Void) -> [Apply.Step] {
+        var steps: [Apply.Step] = []
+        // Refuse unless every node with a cluster stack says the cluster is quorate.
+        var withStack = 0
+        for node in cluster.nodes {
+            switch quorum(of: node, context: context, timeout: options.timeout) {
+            case .absent: continue
+            case .quorate: withStack += 1
+            case .notQuorate(let why):
+                return [Apply.Step(node: node.name.description, step: "cluster services", outcome: "failed",
+                                   detail: "refusing to restart anything: the cluster is not quorate (\(why))")]
+            }
+        }
+        guard withStack > 0 else {
+            return [Apply.Step(node: "-", step: "cluster services", outcome: "skipped", detail: "no corosync/pvecm on the nodes")]
+        }
+        for (index, node) in cluster.nodes.enumerated() {
+            let name = node.name.description
+            progress("\(name): restarting corosync and pve-cluster (\(index + 1) of \(cluster.nodes.count))")
+            do {
+                let client = try Survey.connect(node, context: context, timeout: .seconds(10))
+                defer { client.close() }
+                for service in ["corosync", "pve-cluster"] {
+                    _ = try client.call(.restartService, params: ServiceParams(service: service), timeout: options.timeout, as: ChangeResult.self)
+                }
+            } catch {
+                steps.append(Apply.Step(node: name, step: "cluster services", outcome: "failed", detail: "\(error)"))
+                return steps + skipped(cluster.nodes.dropFirst(index + 1))
+            }
+            let deadline = ContinuousClock.now + options.quorumWait
+            var back = false
+            var last = ""
+            while ContinuousClock.now < deadline {
+                switch quorum(of: node, context: context, timeout: options.timeout) {
+                case .quorate: back = true
+                case .notQuorate(let why): last = why
+                case .absent: last = "no quorum report"
+                }
+                if back { break }
+                ChildProcess.sleep(.seconds(1))
+            }
+            guard back else {
+                steps.append(Apply.Step(node: name, step: "cluster services", outcome: "failed",
+                                        detail: "quorum did not come back within \(options.quorumWait) (\(last)); stopped here, no other node touched"))
+                return steps + skipped(cluster.nodes.dropFirst(index + 1))
+            }
+            steps.append(Apply.Step(node: name, step: "cluster services", outcome: "changed", detail: "corosync and pve-cluster restarted; quorate again"))
+        }
+        return steps
+    }
+
+    static func skipped(_ nodes: ArraySlice<ClusterFile.Node>) -> [Apply.Step] {
+        nodes.map { Apply.Step(node: $0.name.description, step: "cluster services", outcome: "skipped", detail: "an earlier node did not regain quorum") }
+    }
+
+    enum Quorum { case absent, quorate, notQuorate(String) }
+
+    /// `pvecm status` on one node: exit 0 and `Quorate: Yes` when quorate, 2 when not.
+    static func quorum(of node: ClusterFile.Node, context: TLSContext, timeout: Duration) -> Quorum {
+        do {
+            let client = try Survey.connect(node, context: context, timeout: .seconds(10))
+            defer { client.close() }
+            let output = try client.call(.quorum, params: NoParams(), timeout: timeout, as: CommandOutput.self)
+            if output.status == 127 { return .absent }
+            guard let status = try? QuorumStatus(pvecmStatus: output.stdout) else {
+                return .notQuorate("\(node.name): unreadable quorum report (exit \(output.status))")
+            }
+            return status.quorate ? .quorate : .notQuorate("\(node.name): \(status.totalVotes) of \(status.expectedVotes) votes")
+        } catch {
+            return .notQuorate("\(node.name) unreachable: \(error)")
+        }
+    }
+}
