@@ -62,6 +62,8 @@ struct RequestRouter: Sendable {
                 return .success(try RPCCodec.encode(try time.restart(try RPCCodec.decode(ServiceParams.self, from: request.params))))
             case .quorum:
                 return .success(try RPCCodec.encode(facts.runner.run(facts.commands.quorumStatus, timeout: .seconds(10))))
+            case .openNTP:
+                return .success(try RPCCodec.encode(try time.openNTP(try RPCCodec.decode(OpenNTPParams.self, from: request.params))))
             case .disableTimeDaemons:
                 return .success(try RPCCodec.encode(try time.disableOtherTimeDaemons()))
             }

@@ -130,3 +130,9 @@ public struct ServiceParams: Sendable, Equatable, Codable {
     public var service: String
     public init(service: String) { self.service = service }
 }
+
+public struct OpenNTPParams: Sendable, Equatable, Codable {
+    /// The subnets allowed to query this time server (the cluster file's `subnets`).
+    public var subnets: [String]
+    public init(subnets: [String]) { self.subnets = subnets }
+}

@@ -11,6 +11,7 @@ public enum Method: String, Sendable, CaseIterable {
     case restartService = "service.restart"
     case disableTimeDaemons = "timesync.disable_others"
     case quorum = "cluster.quorum"
+    case openNTP = "firewall.open_ntp"
 }
 
 public struct HelloParams: Sendable, Equatable, Codable {

@@ -158,6 +158,23 @@ import WireProtocol
         #expect(third.failed.first?.detail.contains("not quorate") == true, "a cluster out of quorum is not touched: \(third.failed)")
     }
 
+    @Test func firewallOpenAddsAnNTPRuleToTheProxmoxFirewall() async throws {
+        var (cluster, context) = try up(nodes: 2)
+        cluster.options.firewall = .open
+        let firewall = layout.root("node1") + "/etc/pve/firewall/cluster.fw"
+        try AtomicFile.makeDirectories(AtomicFile.parentDirectory(of: firewall))
+        try AtomicFile.write(Array(try readText(FixturePath.in("ClockSyncTests", "firewall/cluster-ntp-missing.fw")).utf8), to: firewall)
+        let before = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        #expect(before.verdict(of: "node1")?.problems.contains { $0.message == "node1: firewall blocks NTP (UDP 123) on a time server" } == true)
+        let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(applied.steps.contains { $0.node == "node1" && $0.step == "firewall" && $0.outcome == "changed" })
+        #expect(try readText(firewall).contains("IN ACCEPT -source 127.0.0.0/8 -p udp -dport 123"))
+        #expect(FirewallRules.proxmox(try readText(firewall)) == .allowed)
+        #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
+        let again = await Apply.run(cluster, context: context, options: options()) { _ in }
+        #expect(again.steps.contains { $0.step == "firewall" && $0.outcome == "unchanged" })
+    }
+
     @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
         try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["node9"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
         let error = #expect(throws: CoordinatorError.self) { try ClusterFileStore.load(directory.file("cluster.json")) }

@@ -107,6 +107,11 @@ public enum Apply {
             let zone = try client.call(.setTimezone, params: TimezoneParams(timezone: cluster.timezone.description),
                                        timeout: options.timeout, as: ChangeResult.self)
             record("timezone", zone.changed ? "changed" : "unchanged", zone.detail)
+            if isServer && cluster.options.firewall == .open {
+                let opened = try client.call(.openNTP, params: OpenNTPParams(subnets: cluster.subnets.map(\.description)),
+                                             timeout: options.timeout, as: ChangeResult.self)
+                record("firewall", opened.changed ? "changed" : "unchanged", opened.detail)
+            }
             if isServer && cluster.options.rtcSync && applied.changed {
                 let rtc = try client.call(.syncRTC, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
                 record("rtc", rtc.changed ? "changed" : "unchanged", rtc.detail)

@@ -16,6 +16,9 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
     public var hostname = ["hostname"]
     /// chrony's manual time input; the UTC time text ("Nov 25, 2026 01:21:25") is appended.
     public var setClock = ["chronyc", "settime"]
+    public var ufwStatus = ["ufw", "status"]
+    /// `ufw allow from SUBNET to any port 123 proto udp` (the words after `allow` are appended).
+    public var ufwAllow = ["ufw", "allow"]
     /// Units that fight chrony when they run beside it.
     public var otherTimeDaemons = ["systemd-timesyncd.service", "ntp.service", "ntpsec.service", "openntpd.service"]
 
@@ -35,6 +38,8 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         case cephStatus = "ceph_status"
         case otherTimeDaemons = "other_time_daemons"
         case setClock = "set_clock"
+        case ufwStatus = "ufw_status"
+        case ufwAllow = "ufw_allow"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,5 +69,7 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         cephStatus = try read(.cephStatus, defaults.cephStatus)
         otherTimeDaemons = try read(.otherTimeDaemons, defaults.otherTimeDaemons)
         setClock = try read(.setClock, defaults.setClock)
+        ufwStatus = try read(.ufwStatus, defaults.ufwStatus)
+        ufwAllow = try read(.ufwAllow, defaults.ufwAllow)
     }
 }

@@ -24,10 +24,19 @@ struct FactsAction: Sendable {
         facts.otherTimeDaemons = commands.isActive.isEmpty ? [] : commands.otherTimeDaemons.filter {
             runner.run(commands.isActive + [$0], timeout: .seconds(5)).succeeded
         }
-        if let firewall = files.readText(files.proxmoxFirewall) {
-            facts.firewall = FirewallRules.proxmox(firewall).rawValue
-        }
+        facts.firewall = firewallVerdict()?.rawValue
         return facts
+    }
+
+    /// The Proxmox firewall when it is on, else ufw when it is active; nil when neither filters.
+    func firewallVerdict() -> FirewallVerdict? {
+        if let text = files.readText(files.proxmoxFirewall) {
+            let verdict = FirewallRules.proxmox(text)
+            if verdict != .notFiltering { return verdict }
+        }
+        let ufw = runner.run(commands.ufwStatus, timeout: .seconds(10))
+        if ufw.succeeded, let verdict = try? FirewallRules.ufw(ufw.stdout), verdict != .notFiltering { return verdict }
+        return nil
     }
 
     /// The zone from timedatectl where there is one, else /etc/timezone (the lab's nodes).

@@ -67,4 +67,54 @@ struct TimeActions: Sendable {
                            data: try? RPCCodec.encode(ActionFailure(stage: what, rolledBack: false, evidence: [output])))
         }
     }
+
+    /// Lets NTP in from the cluster's subnets in the firewall that is active: a rule in the
+    /// Proxmox firewall's cluster.fw (written atomically, previous file kept), or `ufw allow`.
+    func openNTP(_ params: OpenNTPParams) throws(RPCError) -> ChangeResult {
+        let subnets = params.subnets.compactMap(CIDR.init)
+        guard !subnets.isEmpty, subnets.count == params.subnets.count else {
+            throw RPCError.invalidParams("subnets must be CIDR subnets, got \(params.subnets)")
+        }
+        guard let verdict = facts.firewallVerdict() else { return ChangeResult(changed: false, detail: "no active firewall filters NTP") }
+        if verdict == .allowed { return ChangeResult(changed: false, detail: "NTP (UDP 123) already allowed") }
+        if let text = files.readText(files.proxmoxFirewall), FirewallRules.proxmox(text) == .blocked {
+            let rules = subnets.map { "IN ACCEPT -source \($0) -p udp -dport 123 # Meridian: NTP for the cluster" }
+            let updated = ProxmoxFirewallFile.adding(rules, to: text)
+            do {
+                try AtomicFile.write(Array(text.utf8), to: files.proxmoxFirewall + ".meridian-backup", mode: 0o640)
+                try AtomicFile.write(Array(updated.utf8), to: files.proxmoxFirewall, mode: 0o640)
+            } catch { throw RPCError(code: RPCError.actionFailed, message: "cannot write \(files.proxmoxFirewall): \(error)") }
+            return ChangeResult(changed: true, detail: "Proxmox firewall: \(rules.count) NTP rule(s) added to cluster.fw")
+        }
+        for subnet in subnets {
+            try check(runner.run(commands.ufwAllow + ["from", subnet.description, "to", "any", "port", "123", "proto", "udp"]), "ufw allow NTP from \(subnet)")
+        }
+        return ChangeResult(changed: true, detail: "ufw: NTP allowed from \(subnets.map(\.description).joined(separator: ", "))")
+    }
+}
+
+/// Adds rules at the end of the `[RULES]` section of a Proxmox firewall file (creating it).
+enum ProxmoxFirewallFile {
+    static func adding(_ rules: [String], to text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: " \t").uppercased() == "[RULES]" }) else {
+            return lines.joined(separator: "\n") + "\n\n[RULES]\n\n" + rules.joined(separator: "\n") + "\n"
+        }
+        var end = lines.index(after: start)
+        while end < lines.endIndex, !lines[end].hasPrefix("[") { end += 1 }
+        var insertAt = end
+        while insertAt > start + 1, lines[insertAt - 1].trimmingCharacters(in: " \t").isEmpty { insertAt -= 1 }
+        lines.insert(contentsOf: rules, at: insertAt)
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text = text.dropFirst() }
+        while let last = text.last, set.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
 }
