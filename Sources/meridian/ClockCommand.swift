@@ -16,6 +16,7 @@ struct ClockCommand: AsyncParsableCommand {
         @Argument(help: "The time, with its UTC offset: \"YYYY-MM-DD HH:MM:SS ±HH:MM\".") var time: String?
         @Flag(help: "Use this machine's clock (corrected for the network delay).") var fromHere = false
         @Flag(help: "Allow a jump of more than 10 minutes.") var force = false
+        @Flag(help: "Print JSON: per time server node, step_seconds, detail, failed.") var json = false
 
         func validate() throws {
             guard (time != nil) != fromHere else { throw ValidationError("give either a TIME or --from-here") }
@@ -33,7 +34,8 @@ struct ClockCommand: AsyncParsableCommand {
             do { outcomes = try await ClockSet.run(cluster, context: context, target: target, force: force) } catch {
                 throw fail("\(error)", code: ExitStatus.critical)
             }
-            for outcome in outcomes {
+            if json { print(JSONText.encode(outcomes)) }
+            for outcome in outcomes where !json {
                 let step = outcome.stepSeconds.map { " (step \(Durations.offset($0)))" } ?? ""
                 print("\(outcome.node): \(outcome.failed ? "FAILED: " : "")\(outcome.detail)\(step)")
             }

@@ -12,11 +12,16 @@ public enum ClockSet {
         case here
     }
 
-    public struct Outcome: Sendable {
+    public struct Outcome: Sendable, Encodable {
         public var node: String
         public var stepSeconds: Double?
         public var detail: String
         public var failed: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case node, detail, failed
+            case stepSeconds = "step_seconds"
+        }
     }
 
     public static let maxJumpWithoutForce = 600.0

@@ -1,7 +1,7 @@
 import ClockSync
 
 /// `meridian plan`: per node, what `apply` would change. Changes nothing.
-public struct PlanEntry: Sendable {
+public struct PlanEntry: Sendable, Encodable {
     public var node: String
     public var role: String
     public var reachable: Bool
@@ -9,6 +9,12 @@ public struct PlanEntry: Sendable {
     public var timezoneChange: String?
     public var actions: [String]
     public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case node, role, reachable, actions, error
+        case chronyDiff = "chrony_diff"
+        case timezoneChange = "timezone_change"
+    }
 }
 
 public enum Plan {
