@@ -41,6 +41,7 @@ struct MeridianAgent {
             }
         }
         ProcessSignals.ignoreSIGPIPE()
+        ServiceManager.blockTerminationSignals()
         // The environment variable also serves where argv is unreliable: under libfaketime's
         // LD_PRELOAD (the lab's simulated clocks) a Swift binary sees no arguments.
         let path = config ?? ChildProcess.inheritedEnvironment["MERIDIAN_AGENT_CONFIG"] ?? "/etc/meridian/agent.json"
@@ -59,8 +60,24 @@ struct MeridianAgent {
             Console.error("meridian-agent: cannot start node \(configuration.node) on \(configuration.listen): \(error)\n")
             ProcessExit.now(2)
         }
+        // SIGTERM (systemctl stop): stop accepting, let the action in flight finish (files are
+        // replaced atomically, so even a kill leaves no half-written file), then exit.
+        do {
+            try ServiceManager.onTermination { signal in
+                Console.error("meridian-agent: signal \(signal), stopping\n")
+                ServiceManager.notify("STOPPING=1")
+                server.stop()
+            }
+        } catch {
+            Console.error("meridian-agent: \(error)\n")
+            ProcessExit.now(2)
+        }
         Console.error("meridian-agent \(MeridianVersion.current): node \(configuration.node) listening on \(server.localEndpoint)\n")
+        ServiceManager.notify("READY=1\nSTATUS=serving node \(configuration.node) on \(server.localEndpoint)")
         server.serve()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while server.activeConnections > 0 && ContinuousClock.now < deadline { ChildProcess.sleep(.milliseconds(50)) }
+        Console.error("meridian-agent: stopped\n")
     }
 
     static func exit(usageError: String) -> Never {
