@@ -6,6 +6,7 @@
 #include <signal.h>
 #include "COpenSSL.h"
 #include <string.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <errno.h>
 #include <arpa/inet.h>
@@ -108,4 +109,75 @@ int meridian_wait_termination_signal(void) {
     int signal_number = 0;
     while (sigwait(&set, &signal_number) != 0) {}
     return signal_number;
+}
+
+X509_REQ *meridian_csr_create(EVP_PKEY *key, const char *ou, const char *cn, const char *san) {
+    X509_REQ *req = X509_REQ_new();
+    if (req == NULL) return NULL;
+    X509_NAME *name = X509_REQ_get_subject_name(req);
+    STACK_OF(X509_EXTENSION) *extensions = sk_X509_EXTENSION_new_null();
+    X509_EXTENSION *alt = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+    int ok = X509_REQ_set_version(req, 0) == 1
+        && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"Meridian", -1, -1, 0) == 1
+        && X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8, (const unsigned char *)ou, -1, -1, 0) == 1
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) == 1
+        && X509_REQ_set_pubkey(req, key) == 1
+        && extensions != NULL && alt != NULL && sk_X509_EXTENSION_push(extensions, alt) > 0
+        && X509_REQ_add_extensions(req, extensions) == 1
+        && X509_REQ_sign(req, key, EVP_sha256()) > 0;
+    if (extensions != NULL) sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+    else if (alt != NULL) X509_EXTENSION_free(alt);
+    if (!ok) { X509_REQ_free(req); return NULL; }
+    return req;
+}
+
+static int san_text(GENERAL_NAMES *names, char *out, int size) {
+    int used = 0;
+    out[0] = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        char entry[300];
+        if (name->type == GEN_DNS) {
+            const unsigned char *data = ASN1_STRING_get0_data(name->d.dNSName);
+            snprintf(entry, sizeof entry, "DNS:%.*s", ASN1_STRING_length(name->d.dNSName), (const char *)data);
+        } else if (name->type == GEN_IPADD) {
+            char text[64] = "";
+            int length = ASN1_STRING_length(name->d.iPAddress);
+            const unsigned char *data = ASN1_STRING_get0_data(name->d.iPAddress);
+            if (length == 4) inet_ntop(AF_INET, data, text, sizeof text);
+            else if (length == 16) inet_ntop(AF_INET6, data, text, sizeof text);
+            snprintf(entry, sizeof entry, "IP:%s", text);
+        } else {
+            snprintf(entry, sizeof entry, "OTHER:%d", name->type);
+        }
+        int written = snprintf(out + used, size - used, "%s%s", used ? "," : "", entry);
+        if (written < 0 || written >= size - used) return -1;
+        used += written;
+    }
+    return used;
+}
+
+int meridian_csr_san_text(X509_REQ *req, char *out, int size) {
+    STACK_OF(X509_EXTENSION) *extensions = X509_REQ_get_extensions(req);
+    if (extensions == NULL) { out[0] = 0; return 0; }
+    int result = 0;
+    out[0] = 0;
+    for (int i = 0; i < sk_X509_EXTENSION_num(extensions); i++) {
+        X509_EXTENSION *extension = sk_X509_EXTENSION_value(extensions, i);
+        if (OBJ_obj2nid(X509_EXTENSION_get_object(extension)) != NID_subject_alt_name) continue;
+        GENERAL_NAMES *names = X509V3_EXT_d2i(extension);
+        if (names == NULL) { result = -1; break; }
+        result = san_text(names, out, size);
+        GENERAL_NAMES_free(names);
+    }
+    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+    return result;
+}
+
+int meridian_cert_san_text(X509 *cert, char *out, int size) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) { out[0] = 0; return 0; }
+    int result = san_text(names, out, size);
+    GENERAL_NAMES_free(names);
+    return result;
 }

@@ -8,6 +8,7 @@ import WireProtocol
 struct MeridianAgent {
     static let usage = """
         usage: meridian-agent [--config FILE] [--verbose] [--version] [--help]
+               meridian-agent csr --node NAME --address IP --key FILE [--renew]
 
         Meridian's node agent: a TLS server performing a fixed whitelist of time-sync actions.
           --config FILE   agent configuration (JSON: node, listen, ca, cert, key);
@@ -15,10 +16,18 @@ struct MeridianAgent {
           --verbose       log each connection event to stderr
           --version       print the version and exit
 
+        csr: make this node's private key (kept if FILE exists, unless --renew) and print a
+        certificate request for the coordinator to sign (meridian deploy does this).
+
         """
 
     static func main() {
         var arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "csr" {
+            arguments.removeFirst()
+            certificateRequest(arguments)
+            return
+        }
         var config: String?
         var verbose = false
         while let argument = arguments.popFirst() {
@@ -78,6 +87,30 @@ struct MeridianAgent {
         let deadline = ContinuousClock.now + .seconds(30)
         while server.activeConnections > 0 && ContinuousClock.now < deadline { ChildProcess.sleep(.milliseconds(50)) }
         Console.error("meridian-agent: stopped\n")
+    }
+
+    static func certificateRequest(_ arguments: ArraySlice<String>) {
+        var arguments = arguments
+        var values: [String: String] = [:]
+        var renew = false
+        while let argument = arguments.popFirst() {
+            switch argument {
+            case "--node", "--address", "--key":
+                guard let value = arguments.popFirst() else { exit(usageError: "\(argument) needs a value") }
+                values[argument] = value
+            case "--renew": renew = true
+            default: exit(usageError: "unknown csr argument \"\(argument)\"")
+            }
+        }
+        guard let node = values["--node"], let address = values["--address"], let key = values["--key"] else {
+            exit(usageError: "csr needs --node, --address and --key")
+        }
+        do {
+            print(try PKI.createAgentRequest(node: node, address: address, keyPath: key, renew: renew), terminator: "")
+        } catch {
+            Console.error("meridian-agent: \(error)\n")
+            ProcessExit.now(2)
+        }
     }
 
     static func exit(usageError: String) -> Never {

@@ -57,6 +57,14 @@ int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store);
 /// Extracts the OU of a certificate subject into buf; returns its length or -1.
 int meridian_subject_entry(X509 *cert, int nid, char *buf, int size);
 
+/// A certificate request signed by `key`: subject O=Meridian, OU=`ou`, CN=`cn`, with the
+/// subjectAltName extension `san` (OpenSSL syntax, e.g. "DNS:pve1,IP:192.168.1.10").
+X509_REQ *meridian_csr_create(EVP_PKEY *key, const char *ou, const char *cn, const char *san);
+/// The request's subjectAltName as "DNS:pve1,IP:192.168.1.10" (entries in order); length or -1.
+int meridian_csr_san_text(X509_REQ *req, char *out, int size);
+/// The same for a certificate.
+int meridian_cert_san_text(X509 *cert, char *out, int size);
+
 /// Fills `sa` from a numeric IPv4/IPv6 literal. Returns the address length, or 0.
 socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, struct sockaddr_storage *sa);
 /// Writes the numeric host and port of `sa` (for error messages).

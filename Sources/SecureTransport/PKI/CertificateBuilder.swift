@@ -5,7 +5,11 @@ internal import COpenSSL
 final class CertificateBuilder {
     let certificate: OpaquePointer
 
-    init(subject: [(field: String, value: String)], publicKey: PrivateKey, validity: CertificateValidity) throws(TransportError) {
+    convenience init(subject: [(field: String, value: String)], publicKey: PrivateKey, validity: CertificateValidity) throws(TransportError) {
+        try self.init(subject: subject, publicKeyPointer: publicKey.pointer, validity: validity)
+    }
+
+    init(subject: [(field: String, value: String)], publicKeyPointer: OpaquePointer, validity: CertificateValidity) throws(TransportError) {
         ERR_clear_error()
         guard let certificate = X509_new() else { throw OpenSSLError.failure(.pki, "cannot allocate certificate") }
         self.certificate = certificate
@@ -22,7 +26,7 @@ final class CertificateBuilder {
             }
             guard added == 1 else { throw OpenSSLError.failure(.pki, "cannot set subject \(field)=\(value)") }
         }
-        guard X509_set_pubkey(certificate, publicKey.pointer) == 1 else { throw OpenSSLError.failure(.pki, "cannot set public key") }
+        guard X509_set_pubkey(certificate, publicKeyPointer) == 1 else { throw OpenSSLError.failure(.pki, "cannot set public key") }
     }
 
     deinit { X509_free(certificate) }

@@ -105,20 +105,30 @@ public enum PKI {
                 throw TransportError(.pki, "\(path) already exists; refusing to overwrite it without --force")
             }
         }
-        let caKeyPath = directory + "/ca.key"
-        guard let caPEM = try AtomicFile.read(files.caCertificate), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
+        let key = try PrivateKey()
+        let certificate = try signLeaf(publicKey: key.pointer, commonName: commonName, role: role,
+                                       subjectAltName: subjectAltName, in: directory, validity: validity)
+        try AtomicFile.write(try key.pem(), to: files.key, mode: 0o600)
+        try AtomicFile.write(certificate, to: files.certificate, mode: 0o644)
+        return files
+    }
+
+    /// A leaf certificate for `publicKey`, signed by the CA in `directory`.
+    static func signLeaf(publicKey: OpaquePointer, commonName: String, role: CertificateRole, subjectAltName: String,
+                         in directory: String, validity: CertificateValidity) throws(TransportError) -> [UInt8] {
+        let caPath = directory + "/ca.pem", caKeyPath = directory + "/ca.key"
+        guard let caPEM = try AtomicFile.read(caPath), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
             throw TransportError(.pki, "no cluster CA in \(directory) (ca.pem and ca.key); run `meridian ca init --dir \(directory)` first")
         }
-        let caCertificate = try PEMCertificate.read(caPEM, path: files.caCertificate)
+        let caCertificate = try PEMCertificate.read(caPEM, path: caPath)
         defer { X509_free(caCertificate) }
         let caKey = try PrivateKey(pem: caKeyPEM, path: caKeyPath)
         guard X509_check_private_key(caCertificate, caKey.pointer) == 1 else {
-            throw OpenSSLError.failure(.pki, "\(caKeyPath) does not belong to \(files.caCertificate)")
+            throw OpenSSLError.failure(.pki, "\(caKeyPath) does not belong to \(caPath)")
         }
-        let key = try PrivateKey()
         let builder = try CertificateBuilder(
             subject: [("O", "Meridian"), ("OU", role.organizationalUnit), ("CN", commonName)],
-            publicKey: key, validity: validity)
+            publicKeyPointer: publicKey, validity: validity)
         try builder.addExtensions([
             (NID_basic_constraints, "critical,CA:FALSE"),
             (NID_key_usage, "critical,digitalSignature"),
@@ -128,9 +138,7 @@ public enum PKI {
             (NID_authority_key_identifier, "keyid:always"),
         ], issuer: caCertificate)
         try builder.sign(issuerName: X509_get_subject_name(caCertificate), with: caKey)
-        try AtomicFile.write(try key.pem(), to: files.key, mode: 0o600)
-        try AtomicFile.write(try builder.pem(), to: files.certificate, mode: 0o644)
-        return files
+        return try builder.pem()
     }
 }
 
