@@ -1,0 +1,84 @@
+import JSONCore
+import SecureTransport
+
+/// How `meridian deploy` reaches and sets up nodes (JSON, `--settings FILE`; every field optional).
+///
+///     {"user": "root", "port": 22, "known_hosts": "/etc/pve/priv/known_hosts", "identity": null,
+///      "ssh_options": [], "package": null, "agent_binary": "/usr/bin/meridian-agent",
+///      "install": ["dpkg", "-i"], "start": ["systemctl", "enable", "--now", "meridian-agent.service"],
+///      "restart": ["systemctl", "restart", "meridian-agent.service"], "root": "",
+///      "nodes": {"pve2": {"port": 2222}}}
+///
+/// Proxmox VE nodes already trust each other as root over SSH with the cluster's known_hosts,
+/// so the defaults need no settings file at all.
+public struct DeploySettings: Sendable, Equatable, Decodable {
+    public struct Node: Sendable, Equatable, Decodable {
+        public var user: String?
+        public var port: Int?
+        public var root: String?
+        public var install: [String]?
+        public var start: [String]?
+        public var restart: [String]?
+    }
+
+    public var user = "root"
+    public var port = 22
+    public var knownHosts = "/etc/pve/priv/known_hosts"
+    public var identity: String?
+    public var sshOptions: [String] = []
+    /// A .deb to copy and install with `install` (its path is appended).
+    public var package: String?
+    /// Otherwise this binary is copied to ROOT/usr/bin/meridian-agent.
+    public var agentBinary = "/usr/bin/meridian-agent"
+    public var install = ["dpkg", "-i"]
+    public var start = ["systemctl", "enable", "--now", "meridian-agent.service"]
+    public var restart = ["systemctl", "restart", "meridian-agent.service"]
+    /// Prefix for every remote path (tests give each node its own).
+    public var root = ""
+    public var nodes: [String: Node] = [:]
+
+    public init() {}
+
+    enum Key: String, CodingKey, CaseIterable {
+        case user, port, identity, package, install, start, restart, root, nodes
+        case knownHosts = "known_hosts"
+        case sshOptions = "ssh_options"
+        case agentBinary = "agent_binary"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        let defaults = DeploySettings()
+        user = try c.decodeIfPresent(String.self, forKey: .user) ?? defaults.user
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
+        knownHosts = try c.decodeIfPresent(String.self, forKey: .knownHosts) ?? defaults.knownHosts
+        identity = try c.decodeIfPresent(String.self, forKey: .identity)
+        sshOptions = try c.decodeIfPresent([String].self, forKey: .sshOptions) ?? []
+        package = try c.decodeIfPresent(String.self, forKey: .package)
+        agentBinary = try c.decodeIfPresent(String.self, forKey: .agentBinary) ?? defaults.agentBinary
+        install = try c.decodeIfPresent([String].self, forKey: .install) ?? defaults.install
+        start = try c.decodeIfPresent([String].self, forKey: .start) ?? defaults.start
+        restart = try c.decodeIfPresent([String].self, forKey: .restart) ?? defaults.restart
+        root = try c.decodeIfPresent(String.self, forKey: .root) ?? ""
+        nodes = try c.decodeIfPresent([String: Node].self, forKey: .nodes) ?? [:]
+    }
+
+    public static func load(_ path: String?) throws(CoordinatorError) -> DeploySettings {
+        guard let path else { return DeploySettings() }
+        do {
+            guard let bytes = try AtomicFile.read(path) else { throw CoordinatorError("deploy settings \(path) do not exist") }
+            return try JSONValueDecoder().decode(DeploySettings.self, from: JSONValue(parsing: bytes))
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw CoordinatorError("deploy settings \(path): \(error)")
+        }
+    }
+
+    func user(_ node: String) -> String { nodes[node]?.user ?? user }
+    func port(_ node: String) -> Int { nodes[node]?.port ?? port }
+    func root(_ node: String) -> String { nodes[node]?.root ?? root }
+    func install(_ node: String) -> [String] { nodes[node]?.install ?? install }
+    func start(_ node: String) -> [String] { nodes[node]?.start ?? start }
+    func restart(_ node: String) -> [String] { nodes[node]?.restart ?? restart }
+}

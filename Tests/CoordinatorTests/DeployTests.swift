@@ -1,0 +1,88 @@
+import ClockSync
+@testable import Coordinator
+import SecureTransport
+import Testing
+import TestSupport
+
+/// `meridian deploy` over real OpenSSH: one sshd per node on 127.0.0.2x (own port, host key,
+/// key-only root login, own root directory). The remote commands that would be `dpkg -i` and
+/// `systemctl enable --now` come from per-node settings that start the agent in the background;
+/// everything else is the real path: ssh by argv, key and CSR made on the node, signed here.
+@Suite(.serialized) final class DeployTests {
+    let directory: TemporaryDirectory
+    let certificates: CertificateDirectory
+    var nodes: [SSHNode] = []
+
+    init() throws {
+        directory = try TemporaryDirectory("meridian-deploy")
+        _ = try PKI.initAuthority(in: directory.file("certs"), clusterName: "deploy", force: false)
+        certificates = CertificateDirectory(path: directory.file("certs"))
+    }
+
+    deinit { nodes.forEach { $0.stop() } }
+
+    func cluster(_ count: Int) throws -> ClusterFile {
+        var request = ClusterInit.Request()
+        request.nodes = (1...count).map { "dnode\($0)=127.0.0.\(20 + $0)" }
+        request.subnets = ["127.0.0.0/8"]
+        request.timezone = "UTC"
+        request.certificateDirectory = certificates.path
+        return try ClusterInit.build(request)
+    }
+
+    func settings() -> DeploySettings {
+        var settings = DeploySettings()
+        settings.identity = directory.file("client_key")
+        settings.knownHosts = directory.file("known_hosts")
+        settings.agentBinary = AgentProcess.buildDirectory + "/meridian-agent"
+        for node in nodes {
+            let root = node.root
+            let start = "MERIDIAN_AGENT_CONFIG=\(root)/etc/meridian/agent.json setsid \(root)/usr/bin/meridian-agent > \(root)/agent.log 2>&1 < /dev/null & echo $! > \(root)/agent.pid"
+            settings.nodes[node.name] = DeploySettings.Node(
+                user: "root", port: node.port, root: root, install: nil,
+                start: ["sh", "-c", start],
+                restart: ["sh", "-c", "kill $(cat \(root)/agent.pid) 2>/dev/null; sleep 0.5; " + start])
+        }
+        return settings
+    }
+
+    func startNodes(_ count: Int) throws {
+        for index in 1...count {
+            nodes.append(try SSHNode(name: "dnode\(index)", address: "127.0.0.\(20 + index)", port: 2220 + index, directory: directory.path))
+        }
+    }
+
+    @Test func deployReachesEveryAgentAndASecondRunChangesNothing() async throws {
+        try startNodes(3)
+        let cluster = try cluster(3)
+        let dry = try await Deploy.run(cluster, settings: settings(), certificates: certificates, options: { var o = Deploy.Options(); o.dryRun = true; return o }()) { _ in }
+        #expect(dry.allSatisfy { $0.outcome == "planned" }, "\(dry)")
+        #expect(!AtomicFile.exists(nodes[0].root + "/usr/bin/meridian-agent"), "a dry run installs nothing")
+
+        let first = try await Deploy.run(cluster, settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
+        #expect(first.map(\.outcome) == ["changed", "changed", "changed"], "\(first)")
+        #expect(try FileCheck.permissions(nodes[0].root + "/etc/meridian/agent.key") == 0o600)
+        let pings = try await Ping.run(targets: (1...3).map { "127.0.0.\(20 + $0)" }, certificates: certificates)
+        #expect(pings.map(\.node) == ["dnode1", "dnode2", "dnode3"] && pings.allSatisfy(\.ok), "\(pings)")
+
+        let second = try await Deploy.run(cluster, settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
+        #expect(second.map(\.outcome) == ["unchanged", "unchanged", "unchanged"], "\(second)")
+
+        let renewed = try await Deploy.run(cluster, settings: settings(), certificates: certificates,
+                                           options: { var o = Deploy.Options(); o.renew = true; o.nodes = ["dnode2"]; return o }()) { _ in }
+        #expect(renewed.first?.actions.contains("issue a new agent certificate") == true, "\(renewed)")
+    }
+
+    @Test func unknownHostKeyAndStoppedSSHDAreNamedAndTheOthersDeploy() async throws {
+        try startNodes(3)
+        // dnode2's host key is not in known_hosts; dnode3's sshd is down.
+        let knownHosts = String(decoding: try AtomicFile.read(directory.file("known_hosts")) ?? [], as: UTF8.self)
+        try AtomicFile.write(Array(knownHosts.split(separator: "\n").filter { !$0.hasPrefix("[127.0.0.22]") }.joined(separator: "\n").utf8 + [0x0A]),
+                             to: directory.file("known_hosts"))
+        nodes[2].stop()
+        let reports = try await Deploy.run(try cluster(3), settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
+        #expect(reports[0].outcome == "changed", "\(reports[0])")
+        #expect(reports[1].outcome == "failed" && reports[1].error?.contains("Host key verification failed") == true, "\(reports[1])")
+        #expect(reports[2].outcome == "failed" && reports[2].error?.contains("Connection refused") == true, "\(reports[2])")
+    }
+}
