@@ -11,6 +11,7 @@ public struct CertificateDirectory: Sendable {
 
     public func coordinatorContext() throws -> TLSContext {
         try TLSContext(TLSConfiguration(
-            caPath: caCertificate, certificatePath: coordinatorCertificate, keyPath: coordinatorKey, role: .coordinator))
+            caPath: caCertificate, certificatePath: coordinatorCertificate, keyPath: coordinatorKey, role: .coordinator,
+            crlPath: PKI.revocationListPath(in: path)))
     }
 }

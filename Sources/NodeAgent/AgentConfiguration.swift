@@ -21,6 +21,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var commands = AgentCommands()
     /// How long `chrony.apply` may wait for chrony to serve or select a source, at most.
     public var syncTimeoutSeconds: Double = 60
+    /// The cluster's revocation list; coordinators whose certificate is on it are refused.
+    public var crlPath: String?
 
     public init(node: String, listen: String, caPath: String, certificatePath: String, keyPath: String) {
         self.node = node; self.listen = listen; self.caPath = caPath
@@ -36,7 +38,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
 
     public var tlsConfiguration: TLSConfiguration {
-        TLSConfiguration(caPath: caPath, certificatePath: certificatePath, keyPath: keyPath, role: .agent)
+        TLSConfiguration(caPath: caPath, certificatePath: certificatePath, keyPath: keyPath, role: .agent, crlPath: crlPath)
     }
 }
 
@@ -50,6 +52,7 @@ extension AgentConfiguration: Decodable {
         case root
         case commands
         case syncTimeoutSeconds = "sync_timeout_seconds"
+        case crl
     }
 
     struct AnyKey: CodingKey {
@@ -87,6 +90,7 @@ extension AgentConfiguration: Decodable {
         root = try c.decodeIfPresent(String.self, forKey: .root) ?? ""
         guard root.isEmpty || root.hasPrefix("/") else { throw AgentError("field \"root\" must be an absolute path, found \"\(root)\"") }
         commands = try c.decodeIfPresent(AgentCommands.self, forKey: .commands) ?? AgentCommands()
+        crlPath = try c.decodeIfPresent(String.self, forKey: .crl)
     }
 
     /// Reads and validates the JSON config file; every error names the file and the field.

@@ -33,5 +33,6 @@ public enum VerificationFailure: String, Equatable, Sendable {
     case wrongNode = "wrong node"
     case wrongRole = "wrong role"
     case noCertificate = "no certificate"
+    case revoked = "certificate revoked"
     case other = "certificate rejected"
 }

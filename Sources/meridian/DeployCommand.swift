@@ -47,3 +47,37 @@ struct DeployCommand: AsyncParsableCommand {
         if reports.contains(where: { $0.outcome == "failed" }) { throw ExitStatus.critical }
     }
 }
+
+struct UndeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undeploy",
+        abstract: "Stop and remove the agent from nodes and revoke their certificates; the other nodes get the new revocation list.")
+
+    @OptionGroup var options: ClusterOptions
+    @Option(name: .customLong("node"), help: "Node to undeploy (repeatable; required).") var nodes: [String] = []
+    @Option(help: "Deploy settings (JSON).") var settings: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let (cluster, _, _) = try options.load()
+        let deploySettings: DeploySettings
+        do { deploySettings = try DeploySettings.load(settings) } catch { throw fail("\(error)", code: ExitCode(64)) }
+        let result: (removed: [Undeploy.Report], redeployed: [Deploy.Report])
+        do {
+            result = try await Undeploy.run(cluster, nodes: nodes, settings: deploySettings,
+                                            certificates: CertificateDirectory(path: options.certs ?? cluster.certificateDirectory)) {
+                Console.error("meridian: \($0)\n")
+            }
+        } catch { throw fail("\(error)", code: ExitStatus.critical) }
+        if json {
+            print(JSONText.encode(result.removed))
+        } else {
+            for report in result.removed {
+                print("\(report.node): \(report.outcome)\(report.revokedSerial.map { ", certificate \($0) revoked" } ?? "")\(report.error.map { ": \($0)" } ?? "")")
+            }
+        }
+        if result.removed.contains(where: { $0.outcome == "failed" }) || result.redeployed.contains(where: { $0.outcome == "failed" }) {
+            throw ExitStatus.critical
+        }
+    }
+}

@@ -3,6 +3,7 @@ import ClockSync
 import SecureTransport
 import Testing
 import TestSupport
+import WireProtocol
 
 /// `meridian deploy` over real OpenSSH: one sshd per node on 127.0.0.2x (own port, host key,
 /// key-only root login, own root directory). The remote commands that would be `dpkg -i` and
@@ -41,7 +42,8 @@ import TestSupport
             settings.nodes[node.name] = DeploySettings.Node(
                 user: "root", port: node.port, root: root, install: nil,
                 start: ["sh", "-c", start],
-                restart: ["sh", "-c", "kill $(cat \(root)/agent.pid) 2>/dev/null; sleep 0.5; " + start])
+                restart: ["sh", "-c", "kill $(cat \(root)/agent.pid) 2>/dev/null; sleep 0.5; " + start],
+                stop: ["sh", "-c", "kill $(cat \(root)/agent.pid) 2>/dev/null; sleep 0.5"])
         }
         return settings
     }
@@ -84,5 +86,43 @@ import TestSupport
         #expect(reports[0].outcome == "changed", "\(reports[0])")
         #expect(reports[1].outcome == "failed" && reports[1].error?.contains("Host key verification failed") == true, "\(reports[1])")
         #expect(reports[2].outcome == "failed" && reports[2].error?.contains("Connection refused") == true, "\(reports[2])")
+    }
+
+    @Test func undeployRemovesTheAgentAndRevokedCertificatesAreRefused() async throws {
+        try startNodes(3)
+        let cluster = try cluster(3)
+        let deployed = try await Deploy.run(cluster, settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
+        #expect(deployed.allSatisfy { $0.outcome == "changed" }, "\(deployed)")
+        // What a thief would keep from the retired node, and a second coordinator to retire too.
+        let stolen = try TemporaryDirectory("meridian-stolen")
+        for file in ["agent.pem", "agent.key", "ca.pem"] {
+            try AtomicFile.write(try AtomicFile.read(nodes[2].root + "/etc/meridian/" + file) ?? [], to: stolen.file(file), mode: 0o600)
+        }
+        let second = try PKI.issueCoordinator(name: "coordinator2", in: certificates.path, force: false)
+        let secondContext = try TLSContext(TLSConfiguration(caPath: certificates.caCertificate, certificatePath: second.certificate,
+                                                            keyPath: second.key, role: .coordinator))
+        #expect(Deploy.ping(cluster.nodes[0], context: secondContext, version: MeridianVersion.current, port: 7480, wait: .zero) == nil)
+        try PKI.revoke(serialHex: try PKI.serial(ofCertificatePEM: try readText(second.certificate)), in: certificates.path)
+
+        let result = try await Undeploy.run(cluster, nodes: ["dnode3"], settings: settings(), certificates: certificates) { _ in }
+        #expect(result.removed.map(\.outcome) == ["removed"] && result.removed[0].revokedSerial != nil, "\(result.removed)")
+        #expect(result.redeployed.map(\.outcome) == ["changed", "changed"], "revocation list brought to the others: \(result.redeployed)")
+        #expect(!AtomicFile.exists(nodes[2].root + "/etc/meridian/agent.key"))
+        #expect(try PKI.revokedSerials(in: certificates.path).count == 2)
+
+        // The retired coordinator certificate is refused by the remaining agents…
+        let refused = Deploy.ping(cluster.nodes[0], context: secondContext, version: MeridianVersion.current, port: 7480, wait: .zero)
+        let refusal = refused ?? "accepted"
+        #expect(refusal.contains("certificate revoked"), "\(refusal)")
+        // …and an impostor agent with the retired node's key is refused by the coordinator.
+        try stolen.write("agent.json", #"{"node": "dnode3", "listen": "127.0.0.23:7480", "ca": "\#(stolen.file("ca.pem"))", "cert": "\#(stolen.file("agent.pem"))", "key": "\#(stolen.file("agent.key"))"}"#)
+        let impostor = try AgentProcess(configPath: stolen.file("agent.json"), logPath: stolen.file("agent.log"))
+        defer { impostor.stop() }
+        let reports = try await Ping.run(targets: ["127.0.0.23"], certificates: certificates)
+        let impostorError = reports.first?.error ?? ""
+        #expect(reports.first?.ok == false, "\(reports)")
+        #expect(impostorError.contains("certificate revoked"), "\(impostorError)")
+        let healthy = try await Ping.run(targets: ["127.0.0.21", "127.0.0.22"], certificates: certificates)
+        #expect(healthy.allSatisfy { $0.ok }, "\(healthy)")
     }
 }

@@ -112,7 +112,13 @@ public enum Deploy {
                 note("write the cluster CA certificate")
                 if !options.dryRun { try shell.write(Array(caText.utf8), to: configDirectory + "/ca.pem", mode: "0644", step: "write ca.pem") }
             }
-            let config = agentConfig(name, address: address, port: options.agentPort, root: root, directory: configDirectory)
+            let crlPath = PKI.revocationListPath(in: certificates.path)
+            let crl = (try? AtomicFile.read(crlPath))?.map { String(decoding: $0, as: UTF8.self) }
+            if let crl, try shell.read(configDirectory + "/crl.pem", step: "read the revocation list") != crl {
+                note("write the revocation list")
+                if !options.dryRun { try shell.write(Array(crl.utf8), to: configDirectory + "/crl.pem", mode: "0644", step: "write crl.pem") }
+            }
+            let config = agentConfig(name, address: address, port: options.agentPort, root: root, directory: configDirectory, crl: crl != nil)
             if try shell.read(configDirectory + "/agent.json", step: "read the agent config") != config {
                 note("write the agent config")
                 if !options.dryRun { try shell.write(Array(config.utf8), to: configDirectory + "/agent.json", mode: "0640", step: "write agent.json") }
@@ -157,12 +163,13 @@ public enum Deploy {
         return problem
     }
 
-    static func agentConfig(_ node: String, address: String, port: UInt16, root: String, directory: String) -> String {
+    static func agentConfig(_ node: String, address: String, port: UInt16, root: String, directory: String, crl: Bool) -> String {
         var object: [String: JSONValue] = [
             "node": .string(node), "listen": .string(Endpoint(host: address, port: port).description),
             "ca": .string(directory + "/ca.pem"), "cert": .string(directory + "/agent.pem"), "key": .string(directory + "/agent.key"),
         ]
         if !root.isEmpty { object["root"] = .string(root) }
+        if crl { object["crl"] = .string(directory + "/crl.pem") }
         return JSONValue.object(object).prettyText + "\n"
     }
 }

@@ -19,6 +19,13 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
         public var install: [String]?
         public var start: [String]?
         public var restart: [String]?
+        public var stop: [String]?
+
+        public init(user: String? = nil, port: Int? = nil, root: String? = nil, install: [String]? = nil,
+                    start: [String]? = nil, restart: [String]? = nil, stop: [String]? = nil) {
+            self.user = user; self.port = port; self.root = root; self.install = install
+            self.start = start; self.restart = restart; self.stop = stop
+        }
     }
 
     public var user = "root"
@@ -33,6 +40,9 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
     public var install = ["dpkg", "-i"]
     public var start = ["systemctl", "enable", "--now", "meridian-agent.service"]
     public var restart = ["systemctl", "restart", "meridian-agent.service"]
+    /// `meridian undeploy`: stop the agent, then remove it (package mode) or its binary.
+    public var stop = ["systemctl", "disable", "--now", "meridian-agent.service"]
+    public var remove = ["dpkg", "--purge", "meridian"]
     /// Prefix for every remote path (tests give each node its own).
     public var root = ""
     public var nodes: [String: Node] = [:]
@@ -40,7 +50,7 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
     public init() {}
 
     enum Key: String, CodingKey, CaseIterable {
-        case user, port, identity, package, install, start, restart, root, nodes
+        case user, port, identity, package, install, start, restart, stop, remove, root, nodes
         case knownHosts = "known_hosts"
         case sshOptions = "ssh_options"
         case agentBinary = "agent_binary"
@@ -59,6 +69,8 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
         install = try c.decodeIfPresent([String].self, forKey: .install) ?? defaults.install
         start = try c.decodeIfPresent([String].self, forKey: .start) ?? defaults.start
         restart = try c.decodeIfPresent([String].self, forKey: .restart) ?? defaults.restart
+        stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? defaults.stop
+        remove = try c.decodeIfPresent([String].self, forKey: .remove) ?? defaults.remove
         root = try c.decodeIfPresent(String.self, forKey: .root) ?? ""
         nodes = try c.decodeIfPresent([String: Node].self, forKey: .nodes) ?? [:]
     }
@@ -81,4 +93,5 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
     func install(_ node: String) -> [String] { nodes[node]?.install ?? install }
     func start(_ node: String) -> [String] { nodes[node]?.start ?? start }
     func restart(_ node: String) -> [String] { nodes[node]?.restart ?? restart }
+    func stop(_ node: String) -> [String] { nodes[node]?.stop ?? stop }
 }

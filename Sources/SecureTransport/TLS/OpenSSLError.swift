@@ -34,8 +34,8 @@ enum OpenSSLError {
             case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED: return .expired
             case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: return .wrongRole
             case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED: return .noCertificate
-            case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN,
-                 SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED: return .other
+            case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED: return .revoked
+            case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN: return .other
             default: continue
             }
         }
@@ -53,6 +53,7 @@ enum OpenSSLError {
         case X509_V_ERR_CERT_NOT_YET_VALID: return .notYetValid
         case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH: return .wrongNode
         case X509_V_ERR_INVALID_PURPOSE: return .wrongRole
+        case X509_V_ERR_CERT_REVOKED: return .revoked
         default: return .other
         }
     }

@@ -20,8 +20,12 @@ public struct TLSConfiguration: Sendable, Equatable {
     public var certificatePath: String
     public var keyPath: String
     public var role: CertificateRole
+    /// The cluster's revocation list (certs/README.md); when the file exists, a peer whose
+    /// certificate is on it is refused ("certificate revoked").
+    public var crlPath: String?
 
-    public init(caPath: String, certificatePath: String, keyPath: String, role: CertificateRole) {
+    public init(caPath: String, certificatePath: String, keyPath: String, role: CertificateRole, crlPath: String? = nil) {
+        self.crlPath = crlPath
         self.caPath = caPath
         self.certificatePath = certificatePath
         self.keyPath = keyPath

@@ -52,6 +52,14 @@ public final class TLSContext: @unchecked Sendable {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, meridian_verify_agent_peer)
         }
         SSL_CTX_set_verify_depth(context, 2)
+        if let crlPath = configuration.crlPath, AtomicFile.exists(crlPath) {
+            let crl = try PKI.readRevocationList(crlPath)
+            defer { X509_CRL_free(crl) }
+            guard let store = SSL_CTX_get_cert_store(context), X509_STORE_add_crl(store, crl) == 1,
+                  X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK)) == 1 else {
+                throw OpenSSLError.failure(.config, "cannot use revocation list \(crlPath)")
+            }
+        }
     }
 
     deinit { SSL_CTX_free(pointer) }
