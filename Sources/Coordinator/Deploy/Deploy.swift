@@ -55,7 +55,9 @@ public enum Deploy {
         let address = node.address.description
         let root = settings.root(name)
         let shell = RemoteShell(node: name, address: address, user: settings.user(name), port: settings.port(name),
-                                knownHosts: settings.knownHosts, identity: settings.identity, options: settings.sshOptions)
+                                knownHosts: settings.knownHosts, identity: settings.identity, options: settings.sshOptions,
+                                controlPath: RemoteShell.controlPath(for: name))
+        defer { shell.close() }
         let binary = root + "/usr/bin/meridian-agent"
         let configDirectory = root + "/etc/meridian"
         var actions: [String] = []

@@ -10,6 +10,15 @@ struct RemoteShell: Sendable {
     let knownHosts: String
     let identity: String?
     let options: [String]
+    /// One SSH connection per node, reused by every step (OpenSSH multiplexing); closed by `close()`.
+    let controlPath: String?
+
+    /// A socket path private to this process and node (short: Unix socket paths are limited).
+    static func controlPath(for node: String) -> String? {
+        let directory = "/tmp/meridian-ssh-\(ProcessIdentity.current)"
+        do { try AtomicFile.makeDirectories(directory, mode: 0o700) } catch { return nil }
+        return directory + "/\(node.prefix(40))"
+    }
 
     /// A remote command line from argv words, each quoted for the remote POSIX shell.
     static func quote(_ words: [String]) -> String {
@@ -23,12 +32,20 @@ struct RemoteShell: Sendable {
         var argv = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)",
                     "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-p", String(port)]
         if let identity { argv += ["-i", identity, "-o", "IdentitiesOnly=yes"] }
+        if let controlPath { argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath)", "-o", "ControlPersist=60"] }
         argv += options + ["\(user)@\(address)", "--", command]
         do {
             return try ChildProcess.run(argv, input: input, timeout: timeout)
         } catch {
             throw CoordinatorError("\(node): cannot run ssh: \(error)")
         }
+    }
+
+    /// Ends the shared connection (the master exits once its sessions are done).
+    func close() {
+        guard let controlPath else { return }
+        _ = try? ChildProcess.run(["ssh", "-o", "ControlPath=\(controlPath)", "-O", "exit", "-p", String(port), "\(user)@\(address)"],
+                                  timeout: .seconds(5))
     }
 
     /// Runs and requires success; the error carries the step and the remote stderr.

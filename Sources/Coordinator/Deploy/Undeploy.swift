@@ -46,7 +46,9 @@ public enum Undeploy {
         let name = node.name.description
         let root = settings.root(name)
         let shell = RemoteShell(node: name, address: node.address.description, user: settings.user(name), port: settings.port(name),
-                                knownHosts: settings.knownHosts, identity: settings.identity, options: settings.sshOptions)
+                                knownHosts: settings.knownHosts, identity: settings.identity, options: settings.sshOptions,
+                                controlPath: RemoteShell.controlPath(for: name))
+        defer { shell.close() }
         let directory = root + "/etc/meridian"
         do throws(DeployFailure) {
             let certificate = try shell.read(directory + "/agent.pem", step: "read the agent certificate")

@@ -6,3 +6,7 @@ public enum ProcessExit {
         Glibc.exit(status)
     }
 }
+
+public enum ProcessIdentity {
+    public static var current: Int32 { getpid() }
+}
