@@ -97,18 +97,49 @@ final class PrivateKey {
 /// Reads PEM certificates into `X509*` the caller frees.
 enum PEMCertificate {
     static func read(_ pem: [UInt8], path: String) throws(TransportError) -> OpaquePointer {
-        ERR_clear_error()
-        let certificate = pem.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509(bio, nil, nil, nil)
-        }
-        guard let certificate else { throw OpenSSLError.failure(.pki, "cannot read certificate \(path)") }
-        return certificate
+        try MemoryBIO.read(pem, what: "certificate \(path)") { PEM_read_bio_X509($0, nil, nil, nil) }
     }
 }
 
+/// The cluster CA's certificate and key, loaded for signing.
+final class Authority {
+    let certificate: OpaquePointer
+    let key: PrivateKey
+
+    init(in directory: String) throws(TransportError) {
+        let caPath = directory + "/ca.pem", caKeyPath = directory + "/ca.key"
+        guard let caPEM = try AtomicFile.read(caPath), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
+            throw TransportError(.pki, "no cluster CA in \(directory) (ca.pem and ca.key); run `meridian ca init --dir \(directory)` first")
+        }
+        certificate = try PEMCertificate.read(caPEM, path: caPath)
+        do {
+            key = try PrivateKey(pem: caKeyPEM, path: caKeyPath)
+        } catch {
+            X509_free(certificate)
+            throw error
+        }
+        guard X509_check_private_key(certificate, key.pointer) == 1 else {
+            X509_free(certificate)
+            throw OpenSSLError.failure(.pki, "\(caKeyPath) does not belong to \(caPath)")
+        }
+    }
+
+    deinit { X509_free(certificate) }
+}
+
 enum MemoryBIO {
+    /// Parses PEM bytes with one of OpenSSL's `PEM_read_bio_*` functions.
+    static func read(_ pem: [UInt8], what: String, _ parse: (OpaquePointer) -> OpaquePointer?) throws(TransportError) -> OpaquePointer {
+        ERR_clear_error()
+        let object = pem.withUnsafeBytes { raw -> OpaquePointer? in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return parse(bio)
+        }
+        guard let object else { throw OpenSSLError.failure(.pki, "cannot read \(what)") }
+        return object
+    }
+
     static func collect(_ write: (OpaquePointer) -> Bool) throws(TransportError) -> [UInt8] {
         guard let bio = BIO_new(BIO_s_mem()) else { throw OpenSSLError.failure(.pki, "cannot allocate memory BIO") }
         defer { BIO_free(bio) }

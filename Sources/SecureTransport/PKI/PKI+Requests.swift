@@ -72,15 +72,7 @@ extension PKI {
     }
 
     static func readRequest(_ pem: String) throws(TransportError) -> OpaquePointer {
-        ERR_clear_error()
-        let bytes = Array(pem.utf8)
-        let request = bytes.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509_REQ(bio, nil, nil, nil)
-        }
-        guard let request else { throw OpenSSLError.failure(.pki, "not a PEM certificate request") }
-        return request
+        try MemoryBIO.read(Array(pem.utf8), what: "PEM certificate request") { PEM_read_bio_X509_REQ($0, nil, nil, nil) }
     }
 
     static func requestSAN(_ request: OpaquePointer) -> String? {

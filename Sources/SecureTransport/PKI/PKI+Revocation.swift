@@ -26,13 +26,10 @@ extension PKI {
     }
 
     static func writeRevocationList(_ serials: [String], in directory: String) throws(TransportError) {
-        let caPath = directory + "/ca.pem", caKeyPath = directory + "/ca.key"
-        guard let caPEM = try AtomicFile.read(caPath), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
-            throw TransportError(.pki, "no cluster CA in \(directory)")
-        }
-        let ca = try PEMCertificate.read(caPEM, path: caPath)
-        defer { X509_free(ca) }
-        let key = try PrivateKey(pem: caKeyPEM, path: caKeyPath)
+        let authority = try Authority(in: directory)
+        defer { withExtendedLifetime(authority) {} }
+        let ca = authority.certificate
+        let key = authority.key
         ERR_clear_error()
         guard let crl = X509_CRL_new() else { throw OpenSSLError.failure(.pki, "cannot allocate a CRL") }
         defer { X509_CRL_free(crl) }
@@ -69,14 +66,7 @@ extension PKI {
 
     static func readRevocationList(_ path: String) throws(TransportError) -> OpaquePointer {
         guard let pem = try AtomicFile.read(path) else { throw TransportError(.config, "revocation list \(path) does not exist") }
-        ERR_clear_error()
-        let crl = pem.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509_CRL(bio, nil, nil, nil)
-        }
-        guard let crl else { throw OpenSSLError.failure(.config, "cannot read revocation list \(path)") }
-        return crl
+        return try MemoryBIO.read(pem, what: "revocation list \(path)") { PEM_read_bio_X509_CRL($0, nil, nil, nil) }
     }
 
     /// The serial (hex) of a PEM certificate.

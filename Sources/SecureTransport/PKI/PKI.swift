@@ -116,16 +116,8 @@ public enum PKI {
     /// A leaf certificate for `publicKey`, signed by the CA in `directory`.
     static func signLeaf(publicKey: OpaquePointer, commonName: String, role: CertificateRole, subjectAltName: String,
                          in directory: String, validity: CertificateValidity) throws(TransportError) -> [UInt8] {
-        let caPath = directory + "/ca.pem", caKeyPath = directory + "/ca.key"
-        guard let caPEM = try AtomicFile.read(caPath), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
-            throw TransportError(.pki, "no cluster CA in \(directory) (ca.pem and ca.key); run `meridian ca init --dir \(directory)` first")
-        }
-        let caCertificate = try PEMCertificate.read(caPEM, path: caPath)
-        defer { X509_free(caCertificate) }
-        let caKey = try PrivateKey(pem: caKeyPEM, path: caKeyPath)
-        guard X509_check_private_key(caCertificate, caKey.pointer) == 1 else {
-            throw OpenSSLError.failure(.pki, "\(caKeyPath) does not belong to \(caPath)")
-        }
+        // `authority` is used until its last line here, so its X509 outlives every use.
+        let authority = try Authority(in: directory)
         let builder = try CertificateBuilder(
             subject: [("O", "Meridian"), ("OU", role.organizationalUnit), ("CN", commonName)],
             publicKeyPointer: publicKey, validity: validity)
@@ -136,8 +128,9 @@ public enum PKI {
             (NID_subject_alt_name, subjectAltName),
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid:always"),
-        ], issuer: caCertificate)
-        try builder.sign(issuerName: X509_get_subject_name(caCertificate), with: caKey)
+        ], issuer: authority.certificate)
+        try builder.sign(issuerName: X509_get_subject_name(authority.certificate), with: authority.key)
+        withExtendedLifetime(authority) {}
         return try builder.pem()
     }
 }
