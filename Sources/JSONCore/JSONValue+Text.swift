@@ -51,7 +51,7 @@ extension JSONValue {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(to: &out)  // key comes from members.keys
+                members[key, default: .null].write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -53,23 +53,30 @@ private struct ValueDecoder: Decoder {
         return number
     }
 
+    /// The value as `T`, after `decodeAny` matched the type (a mismatch cannot happen; it would
+    /// still be an error, not a crash).
+    func cast<T>(_ value: Any) throws -> T {
+        guard let typed = value as? T else { throw mismatch(T.self, "\(T.self)") }
+        return typed
+    }
+
     func decodeAny<T: Decodable>(_ type: T.Type) throws -> T {
         switch type {
         case is Bool.Type:
             guard case .bool(let flag) = value else { throw mismatch(Bool.self, "a boolean") }
-            return flag as! T  // T is Bool here
+            return try cast(flag)
         case is String.Type:
             guard case .string(let text) = value else { throw mismatch(String.self, "a string") }
-            return text as! T  // T is String here
-        case is Double.Type: return try decodeDouble() as! T
-        case is Float.Type: return Float(try decodeDouble()) as! T
-        case is Int.Type: return try decodeInteger(Int.self) as! T
-        case is Int64.Type: return try decodeInteger(Int64.self) as! T
-        case is Int32.Type: return try decodeInteger(Int32.self) as! T
-        case is UInt16.Type: return try decodeInteger(UInt16.self) as! T
-        case is UInt32.Type: return try decodeInteger(UInt32.self) as! T
-        case is UInt64.Type: return try decodeInteger(UInt64.self) as! T
-        case is JSONValue.Type: return value as! T
+            return try cast(text)
+        case is Double.Type: return try cast(try decodeDouble())
+        case is Float.Type: return try cast(Float(try decodeDouble()))
+        case is Int.Type: return try cast(try decodeInteger(Int.self))
+        case is Int64.Type: return try cast(try decodeInteger(Int64.self))
+        case is Int32.Type: return try cast(try decodeInteger(Int32.self))
+        case is UInt16.Type: return try cast(try decodeInteger(UInt16.self))
+        case is UInt32.Type: return try cast(try decodeInteger(UInt32.self))
+        case is UInt64.Type: return try cast(try decodeInteger(UInt64.self))
+        case is JSONValue.Type: return try cast(value)
         default: return try T(from: self)
         }
     }
