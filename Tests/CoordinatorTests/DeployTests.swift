@@ -36,6 +36,9 @@ import WireProtocol
         settings.identity = directory.file("client_key")
         settings.knownHosts = directory.file("known_hosts")
         settings.agentBinary = AgentProcess.buildDirectory + "/meridian-agent"
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/CoordinatorTests/DeployTests.swift
+        settings.unitFile = parts.joined(separator: "/") + "/packaging/meridian-agent.service"
         for node in nodes {
             let root = node.root
             let start = "MERIDIAN_AGENT_CONFIG=\(root)/etc/meridian/agent.json setsid \(root)/usr/bin/meridian-agent > \(root)/agent.log 2>&1 < /dev/null & echo $! > \(root)/agent.pid"
@@ -64,6 +67,7 @@ import WireProtocol
         let first = try await Deploy.run(cluster, settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
         #expect(first.map(\.outcome) == ["changed", "changed", "changed"], "\(first)")
         #expect(try FileCheck.permissions(nodes[0].root + "/etc/meridian/agent.key") == 0o600)
+        #expect(try readText(nodes[0].root + "/lib/systemd/system/meridian-agent.service").contains("Type=notify"), "the unit comes along without a package")
         let pings = try await Ping.run(targets: (1...3).map { "127.0.0.\(20 + $0)" }, certificates: certificates)
         #expect(pings.map(\.node) == ["dnode1", "dnode2", "dnode3"] && pings.allSatisfy(\.ok), "\(pings)")
 

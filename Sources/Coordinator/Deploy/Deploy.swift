@@ -82,6 +82,13 @@ public enum Deploy {
                     }
                 }
             }
+            if settings.package == nil, let unit = (try? AtomicFile.read(settings.unitFile))?.map({ String(decoding: $0, as: UTF8.self) }) {
+                let remoteUnit = root + "/lib/systemd/system/meridian-agent.service"
+                if try shell.read(remoteUnit, step: "read the unit file") != unit {
+                    note("install the systemd unit")
+                    if !options.dryRun { try shell.write(Array(unit.utf8), to: remoteUnit, mode: "0644", step: "write the unit file") }
+                }
+            }
             if options.dryRun && installed != version {
                 note("make a key and certificate request on the node, sign it, write ca.pem, agent.pem and agent.json, start the agent")
                 return Report(node: name, outcome: "planned", actions: actions)

@@ -35,10 +35,13 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
     public var sshOptions: [String] = []
     /// A .deb to copy and install with `install` (its path is appended).
     public var package: String?
-    /// Otherwise this binary is copied to ROOT/usr/bin/meridian-agent.
+    /// Otherwise this binary is copied to ROOT/usr/bin/meridian-agent, with the unit file
+    /// `unit_file` (the one the package installed on this machine) when it exists.
     public var agentBinary = "/usr/bin/meridian-agent"
+    public var unitFile = "/lib/systemd/system/meridian-agent.service"
     public var install = ["dpkg", "-i"]
-    public var start = ["systemctl", "enable", "--now", "meridian-agent.service"]
+    /// daemon-reload first: without a package, deploy itself installs the unit file.
+    public var start = ["sh", "-c", "systemctl daemon-reload && systemctl enable --now meridian-agent.service"]
     public var restart = ["systemctl", "restart", "meridian-agent.service"]
     /// `meridian undeploy`: stop the agent, then remove it (package mode) or its binary.
     public var stop = ["systemctl", "disable", "--now", "meridian-agent.service"]
@@ -54,6 +57,7 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
         case knownHosts = "known_hosts"
         case sshOptions = "ssh_options"
         case agentBinary = "agent_binary"
+        case unitFile = "unit_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +70,7 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
         sshOptions = try c.decodeIfPresent([String].self, forKey: .sshOptions) ?? []
         package = try c.decodeIfPresent(String.self, forKey: .package)
         agentBinary = try c.decodeIfPresent(String.self, forKey: .agentBinary) ?? defaults.agentBinary
+        unitFile = try c.decodeIfPresent(String.self, forKey: .unitFile) ?? defaults.unitFile
         install = try c.decodeIfPresent([String].self, forKey: .install) ?? defaults.install
         start = try c.decodeIfPresent([String].self, forKey: .start) ?? defaults.start
         restart = try c.decodeIfPresent([String].self, forKey: .restart) ?? defaults.restart
