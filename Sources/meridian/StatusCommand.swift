@@ -50,7 +50,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, context, path) = try options.load()
-        var applyOptions = Apply.Options(journalPath: journal ?? AtomicFileDirectory.of(path) + "/apply-journal.jsonl")
+        var applyOptions = Apply.Options(journalPath: journal ?? AtomicFile.parentDirectory(of: path) + "/apply-journal.jsonl")
         applyOptions.concurrency = max(1, concurrency)
         applyOptions.syncWaitSeconds = syncWait
         applyOptions.settleSeconds = settle
@@ -66,12 +66,5 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         print(json ? report.status.json.prettyText : StatusTable.render(report.status))
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
-    }
-}
-
-enum AtomicFileDirectory {
-    static func of(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

@@ -33,7 +33,6 @@ extension PKI {
         ERR_clear_error()
         guard let crl = X509_CRL_new() else { throw OpenSSLError.failure(.pki, "cannot allocate a CRL") }
         defer { X509_CRL_free(crl) }
-        let now = time(nil)
         guard X509_CRL_set_version(crl, 1) == 1, X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) == 1,
               let last = X509_gmtime_adj(nil, -3600), let next = X509_gmtime_adj(nil, 10 * 365 * 86_400) else {
             throw OpenSSLError.failure(.pki, "cannot start the CRL")
@@ -56,7 +55,6 @@ extension PKI {
                 throw OpenSSLError.failure(.pki, "cannot list \(serial)")
             }
         }
-        _ = now
         guard X509_CRL_sort(crl) == 1, X509_CRL_sign(crl, key.pointer, EVP_sha256()) > 0 else {
             throw OpenSSLError.failure(.pki, "cannot sign the CRL")
         }

@@ -76,9 +76,7 @@ public final class TLSConnection: @unchecked Sendable {
             let code = SSL_get_error(ssl, rc)
             switch code {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
-                    throw TransportError(.timedOut, "TLS handshake with \(remote) did not finish in time")
-                }
+                try waitForSocket(code, until: deadline, else: "TLS handshake with \(remote) did not finish in time")
             default:
                 throw failure(code, during: "TLS handshake with \(remote)", expected: expected)
             }
@@ -104,9 +102,7 @@ public final class TLSConnection: @unchecked Sendable {
             case SSL_ERROR_ZERO_RETURN:
                 return []
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
-                    throw TransportError(.timedOut, "no data from \(remote) within \(timeout)")
-                }
+                try waitForSocket(code, until: deadline, else: "no data from \(remote) within \(timeout)")
             case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET:
                 return []
             default:
@@ -130,12 +126,18 @@ public final class TLSConnection: @unchecked Sendable {
             let code = SSL_get_error(ssl, rc)
             switch code {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-                guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
-                    throw TransportError(.timedOut, "\(remote) did not take \(bytes.count) bytes within \(timeout)")
-                }
+                try waitForSocket(code, until: deadline, else: "\(remote) did not take \(bytes.count) bytes within \(timeout)")
             default:
                 throw failure(code, during: "writing to \(remote)", expected: nil)
             }
+        }
+    }
+
+    /// Waits for what OpenSSL asked for (readable or writable); `timeoutMessage` names the step.
+    private func waitForSocket(_ code: Int32, until deadline: ContinuousClock.Instant,
+                               else timeoutMessage: @autoclosure () -> String) throws(TransportError) {
+        guard try socket.wait(readable: code == SSL_ERROR_WANT_READ, writable: code == SSL_ERROR_WANT_WRITE, until: deadline) else {
+            throw TransportError(.timedOut, timeoutMessage())
         }
     }
 
