@@ -1,4 +1,5 @@
 import ClockSync
+import JSONCore
 @testable import Coordinator
 import SecureTransport
 import Testing
@@ -173,6 +174,34 @@ import WireProtocol
         #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
         let again = await Apply.run(cluster, context: context, options: options()) { _ in }
         #expect(again.steps.contains { $0.step == "firewall" && $0.outcome == "unchanged" })
+    }
+
+    @Test func planShowsTheChangesAndStatusJSONFollowsItsSchema() async throws {
+        let (cluster, context) = try up(nodes: 2)
+        let before = Plan.build(cluster, from: await Survey.run(cluster, context: context))
+        let client = try #require(before.first { $0.node == "node2" })
+        #expect(client.chronyDiff.contains("-server 127.0.0.1 port 11199 iburst"), "\(client.chronyDiff)")
+        #expect(client.chronyDiff.contains("+server 127.0.0.2 port 11123 iburst prefer"), "\(client.chronyDiff)")
+        #expect(client.timezoneChange == "Etc/UTC → Asia/Jakarta")
+        #expect(try readText(layout.chronyConf("node2")).contains("127.0.0.1 port 11199"), "plan changes nothing")
+
+        let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
+        let after = Plan.build(cluster, from: await Survey.run(cluster, context: context))
+        #expect(after.allSatisfy { $0.actions.isEmpty && $0.chronyDiff.isEmpty }, "\(after.map(\.actions))")
+        #expect(Plan.render(after).hasSuffix("nothing to change: every reachable node matches the cluster file"))
+
+        // Every key the published schema requires is in `status --json`.
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let schema = try JSONValue(parsing: Array(try readText(parts.joined(separator: "/") + "/protocol/schemas/status.schema.json").utf8))
+        let json = applied.status.json
+        for key in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] { #expect(json[key] != nil, "missing \(key)") }
+        let nodeKeys = schema["properties"]?["nodes"]?["items"]?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(nodeKeys.count >= 8)
+        for node in json["nodes"]?.arrayValue ?? [] {
+            for key in nodeKeys { #expect(node[key] != nil, "node misses \(key)") }
+        }
+        #expect(json["ok"] == .bool(true) && json["verdict"] == .string("ok"))
     }
 
     @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
