@@ -2,7 +2,9 @@
 import PackageDescription
 
 /// Layers, from the bottom up (imports point one way):
-///   JSONCore (JSON without Foundation) ← ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC) ← SecureTransport (the only C doorway)
+///   JSONCore (JSON without Foundation) ← ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC)
+///   ← HostSystem (processes, files, clocks, signals: the OS doorway, C via CHostSystem)
+///   ← SecureTransport (sockets, TLS, PKI: the OpenSSL doorway, C via COpenSSL)
 ///   ← NodeAgent / Coordinator ← executables.
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -29,39 +31,41 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        .target(name: "CHostSystem"),
         .target(name: "LabTimestampShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "JSONCore", swiftSettings: strict),
         .target(name: "ClockSync", dependencies: ["JSONCore"], swiftSettings: strict),
         .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),
-        .target(name: "SecureTransport", dependencies: ["COpenSSL", "WireProtocol"], swiftSettings: strict),
-        .target(name: "NodeAgent", dependencies: ["SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
-        .target(name: "Coordinator", dependencies: ["SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
+        .target(name: "HostSystem", dependencies: ["CHostSystem", "WireProtocol"], swiftSettings: strict),
+        .target(name: "SecureTransport", dependencies: ["COpenSSL", "HostSystem", "WireProtocol"], swiftSettings: strict),
+        .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .executableTarget(
             name: "meridian",
-            dependencies: ["Coordinator", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "meridian-agent",
-            dependencies: ["NodeAgent"],
+            dependencies: ["NodeAgent", "HostSystem"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "meridian-bench",
-            dependencies: ["Coordinator", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["SecureTransport", "WireProtocol", "ClockSync"],
+            dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "ClockSyncTests", dependencies: ["ClockSync", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "JSONCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "JSONCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import HostSystem
 import JSONCore
 import SecureTransport
 

@@ -1,3 +1,4 @@
+import HostSystem
 import ArgumentParser
 import ClockSync
 import Coordinator

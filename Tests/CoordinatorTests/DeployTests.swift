@@ -1,3 +1,4 @@
+import HostSystem
 import ClockSync
 @testable import Coordinator
 import SecureTransport

@@ -1,3 +1,4 @@
+import HostSystem
 import NodeAgent
 import SecureTransport
 import Testing

@@ -1,3 +1,4 @@
+import HostSystem
 import SecureTransport
 
 /// A real `meridian-agent` process, started from the binary built next to the test bundle.

@@ -1,3 +1,4 @@
+import HostSystem
 import SecureTransport
 
 /// A real OpenSSH server on a loopback address, for `meridian deploy` tests: its own port, host

@@ -1,6 +1,7 @@
 #ifndef MERIDIAN_COPENSSL_H
 #define MERIDIAN_COPENSSL_H
-// The only C doorway of Meridian: OpenSSL 3 plus the few Glibc socket bits Swift cannot import.
+// The TLS doorway of Meridian: OpenSSL 3 plus the few Glibc socket bits Swift cannot import.
+// (Processes, signals and the service manager are HostSystem's, behind CHostSystem.)
 // Swift imports functions, not macros; the static inline wrappers below expose the macros we use.
 #include <openssl/ssl.h>
 #include <openssl/err.h>
@@ -11,8 +12,6 @@
 #include <openssl/pem.h>
 #include <openssl/bn.h>
 #include <openssl/rand.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -70,23 +69,4 @@ socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, 
 /// Writes the numeric host and port of `sa` (for error messages).
 int meridian_sockaddr_describe(const struct sockaddr_storage *sa, char *host, int hostlen, unsigned short *port);
 
-/// Glibc extensions (need _GNU_SOURCE, which only shim.c defines).
-int meridian_pipe_cloexec(int fds[2]);
-short meridian_posix_spawn_setsid_flag(void);
-int meridian_set_thread_name(const char *name);
-
-/// systemd's notify protocol: one datagram to $NOTIFY_SOCKET (a path, or "@name" for the
-/// abstract namespace). Returns 0 when sent, -1 otherwise (errno set).
-int meridian_sd_notify(const char *socket_path, const char *message);
-/// Blocks SIGTERM and SIGINT in the calling thread (and threads created after), so one thread
-/// can take them with meridian_wait_termination_signal().
-int meridian_block_termination_signals(void);
-/// Waits for SIGTERM or SIGINT; returns the signal number.
-int meridian_wait_termination_signal(void);
-
-static inline int meridian_ignore_sigpipe(void) {
-    struct sigaction action = {0};
-    action.sa_handler = SIG_IGN;
-    return sigaction(SIGPIPE, &action, 0);
-}
 #endif

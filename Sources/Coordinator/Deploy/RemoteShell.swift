@@ -1,3 +1,4 @@
+import HostSystem
 import SecureTransport
 
 /// One node over the system's OpenSSH client, run by argv: BatchMode (never a password prompt),

@@ -1,3 +1,4 @@
+import HostSystem
 import ClockSync
 import JSONCore
 import SecureTransport

@@ -1,3 +1,4 @@
+import HostSystem
 import SecureTransport
 
 /// The lab has no corosync: this stands in for its quorum, the way the offset files stand in for

@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 
 /// Builds and signs one X.509 v3 certificate with libcrypto (no `openssl` CLI at run time).
@@ -108,7 +109,7 @@ final class Authority {
 
     init(in directory: String) throws(TransportError) {
         let caPath = directory + "/ca.pem", caKeyPath = directory + "/ca.key"
-        guard let caPEM = try AtomicFile.read(caPath), let caKeyPEM = try AtomicFile.read(caKeyPath) else {
+        guard let caPEM = try PKIFiles.read(caPath), let caKeyPEM = try PKIFiles.read(caKeyPath) else {
             throw TransportError(.pki, "no cluster CA in \(directory) (ca.pem and ca.key); run `meridian ca init --dir \(directory)` first")
         }
         certificate = try PEMCertificate.read(caPEM, path: caPath)

@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 internal import Glibc
 
@@ -13,12 +14,12 @@ extension PKI {
             throw TransportError(.pki, "--address \"\(address)\" is not an IPv4 or IPv6 address")
         }
         let key: PrivateKey
-        if !renew, let pem = try AtomicFile.read(keyPath) {
+        if !renew, let pem = try PKIFiles.read(keyPath) {
             key = try PrivateKey(pem: pem, path: keyPath)
         } else {
             key = try PrivateKey()
-            try AtomicFile.makeDirectories(AtomicFile.parentDirectory(of: keyPath), mode: 0o750)
-            try AtomicFile.write(try key.pem(), to: keyPath, mode: 0o600)
+            try PKIFiles.makeDirectories(AtomicFile.parentDirectory(of: keyPath), mode: 0o750)
+            try PKIFiles.write(try key.pem(), to: keyPath, mode: 0o600)
         }
         ERR_clear_error()
         guard let request = meridian_csr_create(key.pointer, CertificateRole.agent.organizationalUnit, node, "DNS:\(node),IP:\(address)") else {
@@ -55,7 +56,7 @@ extension PKI {
     public static func isCurrentAgentCertificate(
         _ certificatePEM: String, node: String, address: String, requestPEM: String, caPath: String
     ) -> Bool {
-        guard let caPEM = try? AtomicFile.read(caPath), let ca = try? PEMCertificate.read(caPEM, path: caPath) else { return false }
+        guard let caPEM = try? PKIFiles.read(caPath), let ca = try? PEMCertificate.read(caPEM, path: caPath) else { return false }
         defer { X509_free(ca) }
         guard let certificate = try? PEMCertificate.read(Array(certificatePEM.utf8), path: "remote certificate") else { return false }
         defer { X509_free(certificate) }

@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 internal import Glibc
 
@@ -15,13 +16,13 @@ extension PKI {
         guard !serial.isEmpty, serial.allSatisfy(\.isHexDigit) else { throw TransportError(.pki, "\"\(serialHex)\" is not a hex serial number") }
         var serials = try revokedSerials(in: directory)
         if !serials.contains(serial) { serials.append(serial) }
-        try AtomicFile.write(Array((serials.joined(separator: "\n") + "\n").utf8), to: directory + "/revoked.txt", mode: 0o644)
+        try PKIFiles.write(Array((serials.joined(separator: "\n") + "\n").utf8), to: directory + "/revoked.txt", mode: 0o644)
         try writeRevocationList(serials, in: directory)
         return serials
     }
 
     public static func revokedSerials(in directory: String) throws(TransportError) -> [String] {
-        guard let bytes = try AtomicFile.read(directory + "/revoked.txt") else { return [] }
+        guard let bytes = try PKIFiles.read(directory + "/revoked.txt") else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { String($0).uppercased() }.filter { !$0.isEmpty }
     }
 
@@ -59,11 +60,11 @@ extension PKI {
             throw OpenSSLError.failure(.pki, "cannot sign the CRL")
         }
         let pem = try MemoryBIO.collect { PEM_write_bio_X509_CRL($0, crl) == 1 }
-        try AtomicFile.write(pem, to: revocationListPath(in: directory), mode: 0o644)
+        try PKIFiles.write(pem, to: revocationListPath(in: directory), mode: 0o644)
     }
 
     static func readRevocationList(_ path: String) throws(TransportError) -> OpaquePointer {
-        guard let pem = try AtomicFile.read(path) else { throw TransportError(.config, "revocation list \(path) does not exist") }
+        guard let pem = try PKIFiles.read(path) else { throw TransportError(.config, "revocation list \(path) does not exist") }
         return try MemoryBIO.read(pem, what: "revocation list \(path)") { PEM_read_bio_X509_CRL($0, nil, nil, nil) }
     }
 

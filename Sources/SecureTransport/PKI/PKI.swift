@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 
 /// How long a certificate is valid, relative to the moment it is issued.
@@ -45,7 +46,7 @@ public enum PKI {
                 throw TransportError(.pki, "\(path) already exists; refusing to overwrite it without --force")
             }
         }
-        try AtomicFile.makeDirectories(directory, mode: 0o700)
+        try PKIFiles.makeDirectories(directory, mode: 0o700)
         let key = try PrivateKey()
         let builder = try CertificateBuilder(
             subject: [("O", "Meridian"), ("OU", "meridian-ca"), ("CN", "Meridian cluster CA (\(clusterName))")],
@@ -57,8 +58,8 @@ public enum PKI {
             (NID_authority_key_identifier, "keyid:always"),
         ], issuer: nil)
         try builder.sign(issuerName: nil, with: key)
-        try AtomicFile.write(try key.pem(), to: files.caKey, mode: 0o600)
-        try AtomicFile.write(try builder.pem(), to: files.caCertificate, mode: 0o644)
+        try PKIFiles.write(try key.pem(), to: files.caKey, mode: 0o600)
+        try PKIFiles.write(try builder.pem(), to: files.caCertificate, mode: 0o644)
         _ = try issueCoordinator(name: "coordinator", in: directory, force: true, validity: .default)
         return files
     }
@@ -88,7 +89,7 @@ public enum PKI {
 
     /// Reads a PEM certificate's names, role and validity.
     public static func inspect(certificateAt path: String) throws(TransportError) -> CertificateSummary {
-        guard let pem = try AtomicFile.read(path) else { throw TransportError(.pki, "\(path) does not exist") }
+        guard let pem = try PKIFiles.read(path) else { throw TransportError(.pki, "\(path) does not exist") }
         let certificate = try PEMCertificate.read(pem, path: path)
         defer { X509_free(certificate) }
         return CertificateSummary(x509: certificate)
@@ -108,8 +109,8 @@ public enum PKI {
         let key = try PrivateKey()
         let certificate = try signLeaf(publicKey: key.pointer, commonName: commonName, role: role,
                                        subjectAltName: subjectAltName, in: directory, validity: validity)
-        try AtomicFile.write(try key.pem(), to: files.key, mode: 0o600)
-        try AtomicFile.write(certificate, to: files.certificate, mode: 0o644)
+        try PKIFiles.write(try key.pem(), to: files.key, mode: 0o600)
+        try PKIFiles.write(certificate, to: files.certificate, mode: 0o644)
         return files
     }
 

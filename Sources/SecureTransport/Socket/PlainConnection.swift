@@ -1,3 +1,4 @@
+import HostSystem
 internal import Glibc
 
 /// A TCP connection without TLS. Meridian never sends protocol data over it; it exists so tests
@@ -18,7 +19,7 @@ public final class PlainConnection: @unchecked Sendable {
             let sent = bytes.withUnsafeBytes { Glibc.send(socket.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if sent > 0 { offset += sent; continue }
             let code = errno
-            guard code == EAGAIN || code == EINTR else { throw TransportError(.io, "send failed: \(Socket.errnoText(code))") }
+            guard code == EAGAIN || code == EINTR else { throw TransportError(.io, "send failed: \(Errno(rawValue: code))") }
             guard try socket.wait(writable: true, until: deadline) else { throw TransportError(.timedOut, "send timed out") }
         }
     }
@@ -32,7 +33,7 @@ public final class PlainConnection: @unchecked Sendable {
             if count >= 0 { return Array(buffer.prefix(count)) }
             let code = errno
             if code == ECONNRESET { return [] }
-            guard code == EAGAIN || code == EINTR else { throw TransportError(.io, "recv failed: \(Socket.errnoText(code))") }
+            guard code == EAGAIN || code == EINTR else { throw TransportError(.io, "recv failed: \(Errno(rawValue: code))") }
             guard try socket.wait(readable: true, until: deadline) else { throw TransportError(.timedOut, "no data within \(timeout)") }
         }
     }

@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 internal import Glibc
 
@@ -30,12 +31,11 @@ final class Socket: @unchecked Sendable {
         close()
     }
 
-    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     private static func makeSocket(family: Int32) throws(TransportError) -> Socket {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(family, type, 0)
-        guard fd >= 0 else { throw TransportError(.io, "cannot create socket: \(errnoText())") }
+        guard fd >= 0 else { throw TransportError(.io, "cannot create socket: \(Errno.current)") }
         return Socket(adopting: fd)
     }
 
@@ -52,7 +52,7 @@ final class Socket: @unchecked Sendable {
             if rc != 0 {
                 let code = errno
                 guard code == EINPROGRESS || code == EINTR else {
-                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(errnoText(code))")
+                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(Errno(rawValue: code))")
                     continue
                 }
                 guard try socket.wait(writable: true, until: deadline) else {
@@ -62,7 +62,7 @@ final class Socket: @unchecked Sendable {
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &soError, &length)
                 guard soError == 0 else {
-                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(errnoText(soError))")
+                    lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): \(Errno(rawValue: soError))")
                     continue
                 }
             }
@@ -83,9 +83,9 @@ final class Socket: @unchecked Sendable {
         let bound = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket.fd, $0, address.length) }
         }
-        guard bound == 0 else { throw TransportError(.io, "cannot listen on \(endpoint): \(errnoText())") }
+        guard bound == 0 else { throw TransportError(.io, "cannot listen on \(endpoint): \(Errno.current)") }
         guard Glibc.listen(socket.fd, backlog) == 0 else {
-            throw TransportError(.io, "cannot listen on \(endpoint): \(errnoText())")
+            throw TransportError(.io, "cannot listen on \(endpoint): \(Errno.current)")
         }
         return socket
     }
@@ -113,9 +113,9 @@ final class Socket: @unchecked Sendable {
                 guard try wait(readable: true, until: deadline) else { return nil }
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                 // Out of descriptors: back off instead of spinning; the caller logs and retries.
-                throw TransportError(.limit, "cannot accept: \(Self.errnoText(code))")
+                throw TransportError(.limit, "cannot accept: \(Errno(rawValue: code))")
             default:
-                throw TransportError(.io, "cannot accept: \(Self.errnoText(code))")
+                throw TransportError(.io, "cannot accept: \(Errno(rawValue: code))")
             }
         }
     }
@@ -136,7 +136,7 @@ final class Socket: @unchecked Sendable {
             if rc < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                throw TransportError(.io, "poll failed: \(Self.errnoText(code))")
+                throw TransportError(.io, "poll failed: \(Errno(rawValue: code))")
             }
         }
     }

@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 internal import Glibc
 
@@ -176,7 +177,7 @@ public final class TLSConnection: @unchecked Sendable {
             return TransportError(.verification(.noCertificate), "\(what) failed: the peer sent no certificate")
         }
         if code == SSL_ERROR_SYSCALL && entries.isEmpty {
-            let text = savedErrno == 0 ? "connection closed by peer" : Socket.errnoText(savedErrno)
+            let text = savedErrno == 0 ? "connection closed by peer" : Errno(rawValue: savedErrno).description
             return TransportError(.closed, "\(what) failed: \(text)")
         }
         return TransportError(.tls, "\(what) failed: \(OpenSSLError.describe(entries))")

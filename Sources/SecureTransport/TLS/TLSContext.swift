@@ -1,3 +1,4 @@
+import HostSystem
 internal import COpenSSL
 internal import Glibc
 
@@ -16,7 +17,7 @@ public final class TLSContext: @unchecked Sendable {
                              ("certificate", configuration.certificatePath),
                              ("private key", configuration.keyPath)] {
             guard access(path, R_OK) == 0 else {
-                throw TransportError(.config, "cannot read \(what) \(path): \(Socket.errnoText())")
+                throw TransportError(.config, "cannot read \(what) \(path): \(Errno.current)")
             }
         }
         // Any process that speaks TLS must survive a peer that hangs up mid-write.

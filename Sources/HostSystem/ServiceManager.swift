@@ -1,4 +1,4 @@
-internal import COpenSSL
+internal import CHostSystem
 
 /// The agent's side of systemd: `Type=notify` readiness and a clean stop on SIGTERM.
 public enum ServiceManager {
@@ -16,7 +16,7 @@ public enum ServiceManager {
     }
 
     /// Starts a thread that waits for SIGTERM or SIGINT and then runs `handler` once.
-    public static func onTermination(_ handler: @escaping @Sendable (Int32) -> Void) throws(TransportError) {
+    public static func onTermination(_ handler: @escaping @Sendable (Int32) -> Void) throws(HostError) {
         try DedicatedThread.start(name: "signals") {
             handler(meridian_wait_termination_signal())
         }

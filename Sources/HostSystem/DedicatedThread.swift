@@ -1,4 +1,4 @@
-internal import COpenSSL
+internal import CHostSystem
 internal import Glibc
 
 /// Threads we own, for blocking socket and TLS work.
@@ -10,7 +10,7 @@ public enum DedicatedThread {
     /// hundreds of idle connections, one thread each.
     public static func start(
         name: String, stackSize: Int = 256 * 1024, _ body: @escaping @Sendable () -> Void
-    ) throws(TransportError) {
+    ) throws(HostError) {
         final class Box { let body: @Sendable () -> Void; let name: String
             init(_ body: @escaping @Sendable () -> Void, _ name: String) { self.body = body; self.name = name } }
         let box = Unmanaged.passRetained(Box(body, name))
@@ -29,7 +29,7 @@ public enum DedicatedThread {
         }, box.toOpaque())
         if rc != 0 {
             box.release()
-            throw TransportError(.io, "cannot start thread \(name): \(String(cString: strerror(rc)))")
+            throw HostError(.io, "cannot start thread \(name): \(Errno(rawValue: rc))")
         }
     }
 

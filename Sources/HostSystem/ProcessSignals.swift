@@ -1,4 +1,4 @@
-internal import COpenSSL
+internal import CHostSystem
 
 public enum ProcessSignals {
     /// A write to a peer that has gone away raises SIGPIPE, which kills the process by default.

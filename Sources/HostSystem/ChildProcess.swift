@@ -1,4 +1,4 @@
-internal import COpenSSL
+internal import CHostSystem
 internal import Glibc
 
 /// What a finished command left behind. `status` is the exit code, or 128 + signal number.
@@ -24,13 +24,13 @@ public enum ChildProcess {
     public static func run(
         _ argv: [String], environment: [String: String]? = nil, input: [UInt8] = [],
         timeout: Duration, maxOutput: Int = 1 << 20
-    ) throws(TransportError) -> CommandResult {
-        guard let program = argv.first, !program.isEmpty else { throw TransportError(.config, "empty command") }
+    ) throws(HostError) -> CommandResult {
+        guard let program = argv.first, !program.isEmpty else { throw HostError(.config, "empty command") }
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         guard meridian_pipe_cloexec(&outPipe) == 0, meridian_pipe_cloexec(&errPipe) == 0, meridian_pipe_cloexec(&inPipe) == 0 else {
-            let reason = errnoText()
+            let reason = Errno.current
             for fd in outPipe + errPipe + inPipe where fd >= 0 { Glibc.close(fd) }
-            throw TransportError(.io, "cannot create pipes for \(program): \(reason)")
+            throw HostError(.io, "cannot create pipes for \(program): \(reason)")
         }
         let pid: pid_t
         do {
@@ -80,9 +80,9 @@ public enum ChildProcess {
     /// returns its pid. The lab uses this for chronyd and agents.
     public static func spawnDetached(
         _ argv: [String], environment: [String: String]? = nil, logPath: String
-    ) throws(TransportError) -> Int32 {
+    ) throws(HostError) -> Int32 {
         let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw TransportError(.io, "cannot open log \(logPath): \(errnoText())") }
+        guard log >= 0 else { throw HostError(.io, "cannot open log \(logPath): \(Errno.current)") }
         defer { Glibc.close(log) }
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if null >= 0 { Glibc.close(null) } }
@@ -113,7 +113,7 @@ public enum ChildProcess {
 
     private static func spawn(
         _ argv: [String], environment: [String: String]?, stdin: Int32, stdout: Int32, stderr: Int32, newSession: Bool
-    ) throws(TransportError) -> pid_t {
+    ) throws(HostError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -143,7 +143,7 @@ public enum ChildProcess {
             }
         }
         guard rc == 0 else {
-            throw TransportError(.io, "cannot run \(argv[0]): \(String(cString: strerror(rc)))")
+            throw HostError(.io, "cannot run \(argv[0]): \(Errno(rawValue: rc))")
         }
         return pid
     }
@@ -187,7 +187,6 @@ public enum ChildProcess {
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
 
 extension Duration {

@@ -1,0 +1,28 @@
+#ifndef MERIDIAN_CHOSTSYSTEM_H
+#define MERIDIAN_CHOSTSYSTEM_H
+// The host doorway of Meridian: the Glibc process, thread and signal bits Swift cannot import
+// (macros and _GNU_SOURCE extensions). Only the HostSystem module imports it.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/types.h>
+
+/// Glibc extensions (need _GNU_SOURCE, which only shim.c defines).
+int meridian_pipe_cloexec(int fds[2]);
+short meridian_posix_spawn_setsid_flag(void);
+int meridian_set_thread_name(const char *name);
+
+/// systemd's notify protocol: one datagram to $NOTIFY_SOCKET (a path, or "@name" for the
+/// abstract namespace). Returns 0 when sent, -1 otherwise (errno set).
+int meridian_sd_notify(const char *socket_path, const char *message);
+/// Blocks SIGTERM and SIGINT in the calling thread (and threads created after), so one thread
+/// can take them with meridian_wait_termination_signal().
+int meridian_block_termination_signals(void);
+/// Waits for SIGTERM or SIGINT; returns the signal number.
+int meridian_wait_termination_signal(void);
+
+static inline int meridian_ignore_sigpipe(void) {
+    struct sigaction action = {0};
+    action.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &action, 0);
+}
+#endif
