@@ -1,3 +1,4 @@
+import ClockSync
 import SecureTransport
 import WireProtocol
 
@@ -30,7 +31,7 @@ public final class AgentClient: @unchecked Sendable {
             throw error
         }
         if let expectedNode, hello.node != expectedNode, hello.node.lowercased() != expectedNode.lowercased(),
-           !isAddressLiteral(expectedNode) {
+           IPAddress(expectedNode) == nil {
             framed.close()
             throw CoordinatorError("\(endpoint): agent says it is \"\(hello.node)\", expected \"\(expectedNode)\"")
         }
@@ -66,10 +67,6 @@ public final class AgentClient: @unchecked Sendable {
             }
             return try RPCCodec.decode(Result.self, from: value)
         }
-    }
-
-    static func isAddressLiteral(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
     }
 }
 

@@ -20,13 +20,9 @@ public struct CertificateSummary: Sendable, Equatable {
 public typealias PeerIdentity = CertificateSummary
 
 extension CertificateSummary {
-    init?(ssl: OpaquePointer) {
-        guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
-        defer { X509_free(certificate) }
-        self.init(x509: certificate)
-    }
-
-    init(x509 certificate: OpaquePointer) {
+    /// Reads the fields of `owner`'s certificate (the owner keeps it alive for this call).
+    init(_ owner: X509Certificate) {
+        let certificate = owner.pointer
         commonName = Self.subjectEntry(certificate, NID_commonName) ?? ""
         organization = Self.subjectEntry(certificate, NID_organizationName)
         role = Self.subjectEntry(certificate, NID_organizationalUnitName).flatMap(CertificateRole.init(organizationalUnit:))

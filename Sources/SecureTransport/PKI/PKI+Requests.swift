@@ -1,3 +1,4 @@
+import ClockSync
 import HostSystem
 internal import COpenSSL
 internal import Glibc
@@ -10,7 +11,7 @@ extension PKI {
     /// returns a PEM certificate request for `node` / `address` with the agent role.
     public static func createAgentRequest(node: String, address: String, keyPath: String, renew: Bool) throws(TransportError) -> String {
         try Naming.checkNodeName(node)
-        guard SocketAddress(numericHost: address, port: 0) != nil else {
+        guard IPAddress(address) != nil else {
             throw TransportError(.pki, "--address \"\(address)\" is not an IPv4 or IPv6 address")
         }
         let key: PrivateKey
@@ -21,12 +22,8 @@ extension PKI {
             try PKIFiles.makeDirectories(AtomicFile.parentDirectory(of: keyPath), mode: 0o750)
             try PKIFiles.write(try key.pem(), to: keyPath, mode: 0o600)
         }
-        ERR_clear_error()
-        guard let request = meridian_csr_create(key.pointer, CertificateRole.agent.organizationalUnit, node, "DNS:\(node),IP:\(address)") else {
-            throw OpenSSLError.failure(.pki, "cannot create the certificate request")
-        }
-        defer { X509_REQ_free(request) }
-        return String(decoding: try MemoryBIO.collect { PEM_write_bio_X509_REQ($0, request) == 1 }, as: UTF8.self)
+        let request = try CertificateRequest(key: key, role: .agent, commonName: node, subjectAltName: "DNS:\(node),IP:\(address)")
+        return String(decoding: try request.pem(), as: UTF8.self)
     }
 
     /// On the coordinator: checks the request's signature, role, name and address, then signs it
@@ -34,14 +31,14 @@ extension PKI {
     public static func signAgentRequest(
         _ pem: String, node: String, address: String, in directory: String, validity: CertificateValidity = .default
     ) throws(TransportError) -> String {
-        let request = try readRequest(pem)
-        defer { X509_REQ_free(request) }
-        guard let key = X509_REQ_get0_pubkey(request), X509_REQ_verify(request, key) == 1 else {
+        let request = try CertificateRequest(pem: pem)
+        guard request.hasValidSignature else {
             throw TransportError(.pki, "certificate request from \(node) has a bad signature")
         }
-        let commonName = subjectEntry(X509_REQ_get_subject_name(request), NID_commonName)
-        let unit = subjectEntry(X509_REQ_get_subject_name(request), NID_organizationalUnitName)
-        let san = requestSAN(request)
+        let key = try request.publicKey()
+        let commonName = request.subjectEntry(NID_commonName)
+        let unit = request.subjectEntry(NID_organizationalUnitName)
+        let san = request.subjectAltNameText
         let expected = "DNS:\(node),IP:\(address)"
         guard commonName == node, unit == CertificateRole.agent.organizationalUnit, san == expected else {
             throw TransportError(.pki, "certificate request refused: it asks for CN=\(commonName ?? "-"), OU=\(unit ?? "-"), SAN \(san ?? "-"); node \(node) may only ask for CN=\(node), OU=meridian-agent, SAN \(expected)")
@@ -56,35 +53,14 @@ extension PKI {
     public static func isCurrentAgentCertificate(
         _ certificatePEM: String, node: String, address: String, requestPEM: String, caPath: String
     ) -> Bool {
-        guard let caPEM = try? PKIFiles.read(caPath), let ca = try? PEMCertificate.read(caPEM, path: caPath) else { return false }
-        defer { X509_free(ca) }
-        guard let certificate = try? PEMCertificate.read(Array(certificatePEM.utf8), path: "remote certificate") else { return false }
-        defer { X509_free(certificate) }
-        guard let request = try? readRequest(requestPEM) else { return false }
-        defer { X509_REQ_free(request) }
-        guard let caKey = X509_get0_pubkey(ca), X509_verify(certificate, caKey) == 1,
-              let certKey = X509_get0_pubkey(certificate), let requestKey = X509_REQ_get0_pubkey(request),
-              EVP_PKEY_eq(certKey, requestKey) == 1 else { return false }
-        let summary = CertificateSummary(x509: certificate)
-        var buffer = [CChar](repeating: 0, count: 1024)
-        let san = meridian_cert_san_text(certificate, &buffer, Int32(buffer.count)) >= 0 ? buffer.nulTerminatedString : nil
-        return summary.commonName == node && summary.role == .agent && san == "DNS:\(node),IP:\(address)"
+        guard let caPEM = try? PKIFiles.read(caPath), let ca = try? X509Certificate(pem: caPEM, path: caPath),
+              let certificate = try? X509Certificate(pem: Array(certificatePEM.utf8), path: "remote certificate"),
+              let request = try? CertificateRequest(pem: requestPEM),
+              certificate.isSigned(by: ca),
+              let certificateKey = try? certificate.publicKey(), let requestKey = try? request.publicKey(),
+              certificateKey.isEqual(to: requestKey) else { return false }
+        let summary = certificate.summary
+        return summary.commonName == node && summary.role == .agent && certificate.subjectAltNameText == "DNS:\(node),IP:\(address)"
             && summary.notAfter > Int64(time(nil)) + 30 * 86_400
-    }
-
-    static func readRequest(_ pem: String) throws(TransportError) -> OpaquePointer {
-        try MemoryBIO.read(Array(pem.utf8), what: "PEM certificate request") { PEM_read_bio_X509_REQ($0, nil, nil, nil) }
-    }
-
-    static func requestSAN(_ request: OpaquePointer) -> String? {
-        var buffer = [CChar](repeating: 0, count: 1024)
-        return meridian_csr_san_text(request, &buffer, Int32(buffer.count)) >= 0 ? buffer.nulTerminatedString : nil
-    }
-
-    static func subjectEntry(_ name: OpaquePointer?, _ nid: Int32) -> String? {
-        guard let name else { return nil }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard X509_NAME_get_text_by_NID(name, nid, &buffer, Int32(buffer.count)) >= 0 else { return nil }
-        return buffer.nulTerminatedString
     }
 }

@@ -1,3 +1,4 @@
+import ClockSync
 import HostSystem
 internal import COpenSSL
 
@@ -50,16 +51,16 @@ public enum PKI {
         let key = try PrivateKey()
         let builder = try CertificateBuilder(
             subject: [("O", "Meridian"), ("OU", "meridian-ca"), ("CN", "Meridian cluster CA (\(clusterName))")],
-            publicKey: key, validity: validity)
+            publicKey: key.publicKey(), validity: validity)
         try builder.addExtensions([
             (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
             (NID_key_usage, "critical,keyCertSign,cRLSign"),
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid:always"),
         ], issuer: nil)
-        try builder.sign(issuerName: nil, with: key)
+        let certificate = try builder.finish(issuer: nil, key: key)
         try PKIFiles.write(try key.pem(), to: files.caKey, mode: 0o600)
-        try PKIFiles.write(try builder.pem(), to: files.caCertificate, mode: 0o644)
+        try PKIFiles.write(try certificate.pem(), to: files.caCertificate, mode: 0o644)
         _ = try issueCoordinator(name: "coordinator", in: directory, force: true, validity: .default)
         return files
     }
@@ -70,7 +71,7 @@ public enum PKI {
         node: String, address: String, in directory: String, force: Bool, validity: CertificateValidity = .default
     ) throws(TransportError) -> IssuedFiles {
         try Naming.checkNodeName(node)
-        guard SocketAddress(numericHost: address, port: 0) != nil else {
+        guard IPAddress(address) != nil else {
             throw TransportError(.pki, "--address \"\(address)\" is not an IPv4 or IPv6 address")
         }
         return try issue(
@@ -90,9 +91,7 @@ public enum PKI {
     /// Reads a PEM certificate's names, role and validity.
     public static func inspect(certificateAt path: String) throws(TransportError) -> CertificateSummary {
         guard let pem = try PKIFiles.read(path) else { throw TransportError(.pki, "\(path) does not exist") }
-        let certificate = try PEMCertificate.read(pem, path: path)
-        defer { X509_free(certificate) }
-        return CertificateSummary(x509: certificate)
+        return try X509Certificate(pem: pem, path: path).summary
     }
 
     private static func issue(
@@ -107,7 +106,7 @@ public enum PKI {
             }
         }
         let key = try PrivateKey()
-        let certificate = try signLeaf(publicKey: key.pointer, commonName: commonName, role: role,
+        let certificate = try signLeaf(publicKey: key.publicKey(), commonName: commonName, role: role,
                                        subjectAltName: subjectAltName, in: directory, validity: validity)
         try PKIFiles.write(try key.pem(), to: files.key, mode: 0o600)
         try PKIFiles.write(certificate, to: files.certificate, mode: 0o644)
@@ -115,13 +114,12 @@ public enum PKI {
     }
 
     /// A leaf certificate for `publicKey`, signed by the CA in `directory`.
-    static func signLeaf(publicKey: OpaquePointer, commonName: String, role: CertificateRole, subjectAltName: String,
+    static func signLeaf(publicKey: PublicKey, commonName: String, role: CertificateRole, subjectAltName: String,
                          in directory: String, validity: CertificateValidity) throws(TransportError) -> [UInt8] {
-        // `authority` is used until its last line here, so its X509 outlives every use.
         let authority = try Authority(in: directory)
         let builder = try CertificateBuilder(
             subject: [("O", "Meridian"), ("OU", role.organizationalUnit), ("CN", commonName)],
-            publicKeyPointer: publicKey, validity: validity)
+            publicKey: publicKey, validity: validity)
         try builder.addExtensions([
             (NID_basic_constraints, "critical,CA:FALSE"),
             (NID_key_usage, "critical,digitalSignature"),
@@ -130,28 +128,6 @@ public enum PKI {
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid:always"),
         ], issuer: authority.certificate)
-        try builder.sign(issuerName: X509_get_subject_name(authority.certificate), with: authority.key)
-        withExtendedLifetime(authority) {}
-        return try builder.pem()
-    }
-}
-
-enum Naming {
-    /// RFC 1123 host name: labels of letters, digits and inner hyphens, 1-63 characters each.
-    static func checkNodeName(_ name: String) throws(TransportError) {
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = !name.isEmpty && name.utf8.count <= 253 && labels.allSatisfy { label in
-            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
-        }
-        guard valid else {
-            throw TransportError(.pki, "\"\(name)\" is not a valid node name (letters, digits and hyphens, like pve1)")
-        }
-    }
-
-    static func checkClusterName(_ name: String) throws(TransportError) {
-        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw TransportError(.pki, "cluster name \"\(name)\" must be 1-64 printable characters")
-        }
+        return try builder.finish(issuer: authority.certificate, key: authority.key).pem()
     }
 }

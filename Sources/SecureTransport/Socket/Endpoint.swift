@@ -1,3 +1,4 @@
+import ClockSync
 /// A host and TCP port: `"127.0.0.2:7480"`, `"[::1]:7480"`, `"pve1"` (default port).
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public static let defaultPort: UInt16 = 7480
@@ -45,7 +46,7 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when the host is an IPv4 or IPv6 literal rather than a name.
-    public var isAddressLiteral: Bool { SocketAddress(numericHost: host, port: port) != nil }
+    public var isAddressLiteral: Bool { IPAddress(host) != nil }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -1,3 +1,4 @@
+import ClockSync
 import HostSystem
 internal import COpenSSL
 internal import Glibc
@@ -49,7 +50,7 @@ public final class TLSConnection: @unchecked Sendable {
         let connection = try TLSConnection(socket: socket, context: context, remote: endpoint, isClient: true)
         let identity = expectedNode ?? endpoint.host
         ERR_clear_error()
-        if SocketAddress(numericHost: identity, port: 0) != nil {
+        if IPAddress(identity) != nil {
             guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(connection.ssl), identity) == 1 else {
                 throw OpenSSLError.failure(.invalidAddress, "cannot expect IP address \(identity)")
             }
@@ -83,7 +84,7 @@ public final class TLSConnection: @unchecked Sendable {
             }
         }
         handshakeDone = true
-        peer = PeerIdentity(ssl: ssl)
+        peer = X509Certificate.peer(of: ssl)?.summary
     }
 
     /// Up to `maxBytes` decrypted bytes; an empty array when the peer closed the connection.

@@ -54,9 +54,9 @@ public final class TLSContext: @unchecked Sendable {
         }
         SSL_CTX_set_verify_depth(context, 2)
         if let crlPath = configuration.crlPath, AtomicFile.exists(crlPath) {
+            // The store belongs to the context; it takes its own reference to the CRL.
             let crl = try PKI.readRevocationList(crlPath)
-            defer { X509_CRL_free(crl) }
-            guard let store = SSL_CTX_get_cert_store(context), X509_STORE_add_crl(store, crl) == 1,
+            guard let store = SSL_CTX_get_cert_store(context), X509_STORE_add_crl(store, crl.pointer) == 1,
                   X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK)) == 1 else {
                 throw OpenSSLError.failure(.config, "cannot use revocation list \(crlPath)")
             }
