@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <errno.h>
 #include <arpa/inet.h>
 
@@ -17,13 +18,83 @@ int meridian_subject_entry(X509 *cert, int nid, char *buf, int size) {
     return X509_NAME_get_text_by_NID(name, nid, buf, size);
 }
 
-static int verify_role(int preverify_ok, X509_STORE_CTX *store, const char *wanted) {
-    if (!preverify_ok) return 0;
+/* The first verification failure of one SSL, kept in its ex_data so the Swift side can name
+ * it after we have changed the error OpenSSL turns into an alert (see verify_role). */
+static int failure_index = -1;
+static pthread_once_t failure_once = PTHREAD_ONCE_INIT;
+static void make_failure_index(void) { failure_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+
+static void record_failure(SSL *ssl, int error, int policy) {
+    pthread_once(&failure_once, make_failure_index);
+    if (ssl == NULL || failure_index < 0 || SSL_get_ex_data(ssl, failure_index) != NULL) return;
+    /* error < 2^16 and policy < 2^8: packed into the pointer's value, nothing allocated. */
+    intptr_t packed = ((intptr_t)(error & 0xFFFF) << 8) | (policy & 0xFF) | ((intptr_t)1 << 30);
+    SSL_set_ex_data(ssl, failure_index, (void *)packed);
+}
+
+int meridian_verify_failure(const SSL *ssl, int *policy) {
+    *policy = 0;
+    pthread_once(&failure_once, make_failure_index);
+    if (failure_index < 0) return X509_V_OK;
+    intptr_t packed = (intptr_t)SSL_get_ex_data(ssl, failure_index);
+    if (packed == 0) return X509_V_OK;
+    *policy = (int)(packed & 0xFF);
+    return (int)((packed >> 8) & 0xFFFF);
+}
+
+/* Which error we let OpenSSL turn into the alert the peer receives. OpenSSL sends
+ * bad_certificate for "not yet valid" and for many unrelated failures (hostname mismatch,
+ * malformed fields); the peer could not tell them apart. So only the failures a peer can act
+ * on keep their own alert, and every other one becomes X509_V_ERR_UNSPECIFIED
+ * (certificate_unknown): bad_certificate from a Meridian peer then means "not yet valid". */
+static int alert_error(int error) {
+    switch (error) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_CERT_HAS_EXPIRED: case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_CERT_REVOKED: case X509_V_ERR_INVALID_PURPOSE:
+        return error;
+    default:
+        return X509_V_ERR_UNSPECIFIED;
+    }
+}
+
+/* The leaf policy of certs/README.md: exactly one OU and it is the role's, the EKU of the role
+ * present, not a CA. Returns 0 or a MERIDIAN_POLICY_* reason. */
+static int leaf_policy(X509 *leaf, const char *wanted_ou, uint32_t wanted_eku) {
+    X509_NAME *name = X509_get_subject_name(leaf);
+    if (name == NULL) return MERIDIAN_POLICY_WRONG_OU;
+    int count = 0, matches = 0;
+    for (int i = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, -1); i >= 0;
+         i = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, i)) {
+        count++;
+        ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+        size_t length = strlen(wanted_ou);
+        if (value != NULL && (size_t)ASN1_STRING_length(value) == length
+            && memcmp(ASN1_STRING_get0_data(value), wanted_ou, length) == 0) matches++;
+    }
+    if (count > 1) return MERIDIAN_POLICY_SEVERAL_OU;
+    if (matches != 1) return MERIDIAN_POLICY_WRONG_OU;
+    if (X509_check_ca(leaf) != 0) return MERIDIAN_POLICY_IS_CA;
+    if ((X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) == 0) return MERIDIAN_POLICY_NO_EKU;
+    if ((X509_get_extended_key_usage(leaf) & wanted_eku) == 0) return MERIDIAN_POLICY_WRONG_EKU;
+    return 0;
+}
+
+static int verify_role(int preverify_ok, X509_STORE_CTX *store, const char *wanted_ou, uint32_t wanted_eku) {
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (!preverify_ok) {
+        int error = X509_STORE_CTX_get_error(store);
+        record_failure(ssl, error, 0);
+        X509_STORE_CTX_set_error(store, alert_error(error));
+        return 0;
+    }
     if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
     X509 *leaf = X509_STORE_CTX_get_current_cert(store);
-    char ou[64];
-    if (leaf == NULL || meridian_subject_entry(leaf, NID_organizationalUnitName, ou, sizeof ou) < 0
-        || strcmp(ou, wanted) != 0) {
+    int policy = leaf == NULL ? MERIDIAN_POLICY_WRONG_OU : leaf_policy(leaf, wanted_ou, wanted_eku);
+    if (policy != 0) {
+        record_failure(ssl, X509_V_ERR_INVALID_PURPOSE, policy);
         X509_STORE_CTX_set_error(store, X509_V_ERR_INVALID_PURPOSE);
         return 0;
     }
@@ -31,11 +102,11 @@ static int verify_role(int preverify_ok, X509_STORE_CTX *store, const char *want
 }
 
 int meridian_verify_coordinator_peer(int preverify_ok, X509_STORE_CTX *store) {
-    return verify_role(preverify_ok, store, "meridian-coordinator");
+    return verify_role(preverify_ok, store, "meridian-coordinator", XKU_SSL_CLIENT);
 }
 
 int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store) {
-    return verify_role(preverify_ok, store, "meridian-agent");
+    return verify_role(preverify_ok, store, "meridian-agent", XKU_SSL_SERVER);
 }
 
 socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, struct sockaddr_storage *sa) {

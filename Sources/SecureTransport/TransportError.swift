@@ -35,4 +35,15 @@ public enum VerificationFailure: String, Equatable, Sendable {
     case noCertificate = "no certificate"
     case revoked = "certificate revoked"
     case other = "certificate rejected"
+
+    /// The reason as a person reads it, with the likely cause where a clock explains it: the
+    /// peer's certificates are back-dated and long-lived, so "not yet valid" almost always
+    /// means the checking node's clock is behind, "expired" that it is ahead.
+    public var explanation: String {
+        switch self {
+        case .notYetValid: "certificate not yet valid (node clock behind?)"
+        case .expired: "certificate expired (node clock ahead?)"
+        default: rawValue
+        }
+    }
 }

@@ -29,6 +29,20 @@ static inline void meridian_ctx_set_modes(SSL_CTX *ctx) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 }
 
+/// Tests only (TLSContext+Testing.swift): a client that offers TLS 1.2 and nothing newer.
+static inline int meridian_ctx_set_tls12_only(SSL_CTX *ctx) {
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return 0;
+    if (SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) != 1) return 0;
+    return 1;
+}
+
+/// Tests only: a client that accepts session tickets and keeps sessions, to prove the agent
+/// sends none.
+static inline void meridian_ctx_accept_tickets(SSL_CTX *ctx) {
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+}
+
 static inline int meridian_set_sni(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
@@ -48,11 +62,26 @@ static inline const GENERAL_NAME *meridian_general_names_at(const GENERAL_NAMES 
 }
 static inline void meridian_general_names_free(GENERAL_NAMES *names) { GENERAL_NAMES_free(names); }
 
-/// Role check during verification (see certs/README.md): the leaf must carry the wanted
-/// `OU=meridian-<role>` marker; a mismatch fails the handshake as X509_V_ERR_INVALID_PURPOSE,
-/// which OpenSSL answers with an `unsupported_certificate` alert the peer can name.
+/// Role check during verification (see certs/README.md): the leaf must carry exactly one OU,
+/// `OU=meridian-<role>`, the EKU of the role (clientAuth for the coordinator, serverAuth for
+/// the agent) and must not be a CA. A policy failure fails the handshake as
+/// X509_V_ERR_INVALID_PURPOSE, which OpenSSL answers with an `unsupported_certificate` alert.
 int meridian_verify_coordinator_peer(int preverify_ok, X509_STORE_CTX *store);
 int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store);
+
+/// Why the leaf broke the role policy (the `policy` out-value of meridian_verify_failure).
+enum {
+    MERIDIAN_POLICY_NONE = 0,
+    MERIDIAN_POLICY_WRONG_OU = 1,
+    MERIDIAN_POLICY_SEVERAL_OU = 2,
+    MERIDIAN_POLICY_IS_CA = 3,
+    MERIDIAN_POLICY_NO_EKU = 4,
+    MERIDIAN_POLICY_WRONG_EKU = 5,
+};
+/// The first verification failure our callback saw on `ssl` (the X509_V_ERR_* code before it
+/// was changed for the alert) and the policy reason; X509_V_OK when verification did not fail.
+int meridian_verify_failure(const SSL *ssl, int *policy);
+
 /// Extracts the OU of a certificate subject into buf; returns its length or -1.
 int meridian_subject_entry(X509 *cert, int nid, char *buf, int size);
 

@@ -26,7 +26,9 @@ enum OpenSSLError {
     }
 
     /// The verification failure named by an alert the peer sent us (TLS alert number + 1000 is
-    /// OpenSSL's reason code), if it is one.
+    /// OpenSSL's reason code), if it is one. A Meridian peer sends `bad_certificate` only for a
+    /// certificate that is not yet valid on its clock (its verify callback turns every other
+    /// failure without an alert of its own into `certificate_unknown`, see shim.c).
     static func alertFailure(_ entries: [Entry]) -> VerificationFailure? {
         for entry in entries {
             switch entry.reason {
@@ -35,7 +37,8 @@ enum OpenSSLError {
             case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: return .wrongRole
             case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED: return .noCertificate
             case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED: return .revoked
-            case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN: return .other
+            case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE: return .notYetValid
+            case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN: return .other
             default: continue
             }
         }
@@ -60,5 +63,19 @@ enum OpenSSLError {
 
     static func verifyText(_ code: Int) -> String {
         String(cString: X509_verify_cert_error_string(code))
+    }
+
+    /// What a `MERIDIAN_POLICY_*` reason from the verify callback means, for `role` (the role
+    /// the peer should have had).
+    static func policyText(_ policy: Int32, role: CertificateRole) -> String? {
+        let eku = role == .coordinator ? "clientAuth" : "serverAuth"
+        switch policy {
+        case Int32(MERIDIAN_POLICY_WRONG_OU): return "its subject lacks OU=\(role.organizationalUnit)"
+        case Int32(MERIDIAN_POLICY_SEVERAL_OU): return "its subject carries more than one OU; a \(role.rawValue) certificate has exactly one, OU=\(role.organizationalUnit)"
+        case Int32(MERIDIAN_POLICY_IS_CA): return "it is a CA certificate (CA:TRUE or keyCertSign); a \(role.rawValue) certificate must not be"
+        case Int32(MERIDIAN_POLICY_NO_EKU): return "it has no extended key usage; a \(role.rawValue) certificate needs EKU \(eku)"
+        case Int32(MERIDIAN_POLICY_WRONG_EKU): return "its extended key usage lacks \(eku) (or its key usage forbids TLS)"
+        default: return nil
+        }
     }
 }

@@ -9,7 +9,8 @@ internal import Glibc
 /// one `SSL*` from two threads at once, so after the hand-over only that thread touches it.
 public final class TLSConnection: @unchecked Sendable {
     private let socket: Socket
-    private let ssl: OpaquePointer
+    /// Borrowed by OpenSSL calls while this object lives; freed only by `deinit`.
+    let ssl: OpaquePointer
     private let isClient: Bool
     private var handshakeDone = false
     public let remote: Endpoint
@@ -42,6 +43,13 @@ public final class TLSConnection: @unchecked Sendable {
     public static func connect(
         to endpoint: Endpoint, context: TLSContext, expectedNode: String? = nil, timeout: Duration
     ) throws(TransportError) -> TLSConnection {
+        try connect(to: endpoint, context: context, expectedNode: expectedNode, timeout: timeout, offering: nil)
+    }
+
+    /// `session`: offer to resume it (tests only; the agent must refuse and authenticate afresh).
+    static func connect(
+        to endpoint: Endpoint, context: TLSContext, expectedNode: String?, timeout: Duration, offering session: TLSSession?
+    ) throws(TransportError) -> TLSConnection {
         let deadline = ContinuousClock.now + timeout
         guard context.configuration.role == .coordinator else {
             throw TransportError(.config, "a TLS client needs a coordinator certificate, not \(context.configuration.role.rawValue)")
@@ -58,6 +66,9 @@ public final class TLSConnection: @unchecked Sendable {
             guard SSL_set1_host(connection.ssl, identity) == 1, meridian_set_sni(connection.ssl, identity) == 1 else {
                 throw OpenSSLError.failure(.invalidAddress, "cannot expect node name \(identity)")
             }
+        }
+        if let session, SSL_set_session(connection.ssl, session.pointer) != 1 {
+            throw OpenSSLError.failure(.tls, "cannot offer the earlier session")
         }
         SSL_set_connect_state(connection.ssl)
         try connection.runHandshake(until: deadline, expected: identity)
@@ -164,15 +175,22 @@ public final class TLSConnection: @unchecked Sendable {
     private func failure(_ code: Int32, during what: String, expected: String?) -> TransportError {
         let savedErrno = errno
         let entries = OpenSSLError.drain()
-        let verify = SSL_get_verify_result(ssl)
+        // Our callback keeps the original X509 error (it changes the one OpenSSL alerts with).
+        var policy: Int32 = 0
+        let recorded = Int(meridian_verify_failure(ssl, &policy))
+        let verify = recorded != X509_V_OK ? recorded : SSL_get_verify_result(ssl)
         if verify != X509_V_OK && (!handshakeDone || isClient) {
             let reason = OpenSSLError.verifyFailure(verify)
-            var detail = "\(what) failed: peer certificate rejected: \(reason.rawValue) (\(OpenSSLError.verifyText(verify)))"
+            let peerRole: CertificateRole = isClient ? .agent : .coordinator
+            // OpenSSL's own purpose check (before our callback) fails a leaf whose EKU lacks the role's.
+            if policy == 0 && verify == Int(X509_V_ERR_INVALID_PURPOSE) { policy = Int32(MERIDIAN_POLICY_WRONG_EKU) }
+            let why = OpenSSLError.policyText(policy, role: peerRole) ?? OpenSSLError.verifyText(verify)
+            var detail = "\(what) failed: peer certificate rejected: \(reason.explanation) (\(why))"
             if reason == .wrongNode, let expected { detail += "; expected a certificate for \(expected)" }
             return TransportError(.verification(reason), detail)
         }
         if let reason = OpenSSLError.alertFailure(entries) {
-            return TransportError(.verification(reason), "\(what) failed: the peer refused our certificate: \(reason.rawValue) (\(OpenSSLError.describe(entries)))")
+            return TransportError(.verification(reason), "\(what) failed: the peer refused our certificate: \(reason.explanation) (\(OpenSSLError.describe(entries)))")
         }
         if entries.contains(where: { $0.reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE }) {
             return TransportError(.verification(.noCertificate), "\(what) failed: the peer sent no certificate")

@@ -11,11 +11,17 @@ public final class TLSContext: @unchecked Sendable {
     let pointer: OpaquePointer
     public let configuration: TLSConfiguration
 
-    public init(_ configuration: TLSConfiguration) throws(TransportError) {
+    public convenience init(_ configuration: TLSConfiguration) throws(TransportError) {
+        try self.init(configuration, profile: .meridian)
+    }
+
+    /// `profile` is `.meridian` everywhere but in tests that break the TLS profile on purpose
+    /// (see `TLSContext+Testing.swift`).
+    init(_ configuration: TLSConfiguration, profile: Profile) throws(TransportError) {
         self.configuration = configuration
-        for (what, path) in [("CA certificate", configuration.caPath),
-                             ("certificate", configuration.certificatePath),
-                             ("private key", configuration.keyPath)] {
+        let files = [("CA certificate", configuration.caPath)]
+            + (profile.presentsCertificate ? [("certificate", configuration.certificatePath), ("private key", configuration.keyPath)] : [])
+        for (what, path) in files {
             guard access(path, R_OK) == 0 else {
                 throw TransportError(.config, "cannot read \(what) \(path): \(Errno.current)")
             }
@@ -33,17 +39,12 @@ public final class TLSContext: @unchecked Sendable {
         // No session tickets: every connection authenticates afresh, and the agent keeps no
         // resumption state per client.
         SSL_CTX_set_num_tickets(context, 0)
+        try profile.apply(to: context)
         guard SSL_CTX_load_verify_locations(context, configuration.caPath, nil) == 1 else {
             throw OpenSSLError.failure(.config, "cannot load CA certificate \(configuration.caPath)")
         }
-        guard SSL_CTX_use_certificate_chain_file(context, configuration.certificatePath) == 1 else {
-            throw OpenSSLError.failure(.config, "cannot load certificate \(configuration.certificatePath)")
-        }
-        guard SSL_CTX_use_PrivateKey_file(context, configuration.keyPath, SSL_FILETYPE_PEM) == 1 else {
-            throw OpenSSLError.failure(.config, "cannot load private key \(configuration.keyPath)")
-        }
-        guard SSL_CTX_check_private_key(context) == 1 else {
-            throw OpenSSLError.failure(.config, "private key \(configuration.keyPath) does not match certificate \(configuration.certificatePath)")
+        if profile.presentsCertificate {
+            try Self.loadIdentity(context, configuration)
         }
         if server {
             // The agent demands a client certificate with the coordinator role; OpenSSL's
@@ -64,4 +65,16 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(pointer) }
+
+    private static func loadIdentity(_ context: OpaquePointer, _ configuration: TLSConfiguration) throws(TransportError) {
+        guard SSL_CTX_use_certificate_chain_file(context, configuration.certificatePath) == 1 else {
+            throw OpenSSLError.failure(.config, "cannot load certificate \(configuration.certificatePath)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, configuration.keyPath, SSL_FILETYPE_PEM) == 1 else {
+            throw OpenSSLError.failure(.config, "cannot load private key \(configuration.keyPath)")
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw OpenSSLError.failure(.config, "private key \(configuration.keyPath) does not match certificate \(configuration.certificatePath)")
+        }
+    }
 }
