@@ -45,8 +45,10 @@ int meridian_verify_failure(const SSL *ssl, int *policy) {
 /* Which error we let OpenSSL turn into the alert the peer receives. OpenSSL sends
  * bad_certificate for "not yet valid" and for many unrelated failures (hostname mismatch,
  * malformed fields); the peer could not tell them apart. So only the failures a peer can act
- * on keep their own alert, and every other one becomes X509_V_ERR_UNSPECIFIED
- * (certificate_unknown): bad_certificate from a Meridian peer then means "not yet valid". */
+ * on keep their own alert, and every other one becomes X509_V_ERR_AKID_SKID_MISMATCH, a code
+ * OpenSSL no longer produces and has no alert for, so it sends certificate_unknown
+ * (X509_V_ERR_UNSPECIFIED would send internal_error): bad_certificate from a Meridian peer
+ * then means "not yet valid". */
 static int alert_error(int error) {
     switch (error) {
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -56,7 +58,7 @@ static int alert_error(int error) {
     case X509_V_ERR_CERT_REVOKED: case X509_V_ERR_INVALID_PURPOSE:
         return error;
     default:
-        return X509_V_ERR_UNSPECIFIED;
+        return X509_V_ERR_AKID_SKID_MISMATCH;
     }
 }
 
