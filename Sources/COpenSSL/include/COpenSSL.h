@@ -36,11 +36,14 @@ static inline int meridian_ctx_set_tls12_only(SSL_CTX *ctx) {
     return 1;
 }
 
-/// Tests only: a client that accepts session tickets and keeps sessions, to prove the agent
-/// sends none.
-static inline void meridian_ctx_accept_tickets(SSL_CTX *ctx) {
+/// Tests only: a context that uses session tickets (a client keeps them, a server issues
+/// them), to prove the agent sends none and that the test would see one.
+static inline int meridian_ctx_use_tickets(SSL_CTX *ctx) {
+    static const unsigned char context[] = "meridian-test";
     SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_BOTH | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    if (SSL_CTX_set_num_tickets(ctx, 2) != 1) return 0;
+    return SSL_CTX_set_session_id_context(ctx, context, sizeof context - 1);
 }
 
 static inline int meridian_set_sni(SSL *ssl, const char *name) {

@@ -195,6 +195,9 @@ public final class TLSConnection: @unchecked Sendable {
         if entries.contains(where: { $0.reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE }) {
             return TransportError(.verification(.noCertificate), "\(what) failed: the peer sent no certificate")
         }
+        if entries.contains(where: { $0.reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || $0.reason == SSL_R_UNSUPPORTED_PROTOCOL }) {
+            return TransportError(.tls, "\(what) failed: TLS version refused, Meridian speaks TLS 1.3 only (\(OpenSSLError.describe(entries)))")
+        }
         if code == SSL_ERROR_SYSCALL && entries.isEmpty {
             let text = savedErrno == 0 ? "connection closed by peer" : Errno(rawValue: savedErrno).description
             return TransportError(.closed, "\(what) failed: \(text)")

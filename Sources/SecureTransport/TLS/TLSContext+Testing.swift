@@ -6,14 +6,16 @@ extension TLSContext {
     /// that breaks the profile and prove the agent refuses it.
     struct Profile: Sendable {
         var tls12Only = false
-        var acceptsTickets = false
+        /// Client: keeps tickets and may offer them; server: issues them (the control case).
+        var usesTickets = false
         var presentsCertificate = true
 
         static let meridian = Profile()
 
+        /// Runs after the Meridian settings, so it overrides them.
         func apply(to context: OpaquePointer) throws(TransportError) {
             if tls12Only, meridian_ctx_set_tls12_only(context) != 1 { throw OpenSSLError.failure(.tls, "cannot limit to TLS 1.2") }
-            if acceptsTickets { meridian_ctx_accept_tickets(context) }
+            if usesTickets, meridian_ctx_use_tickets(context) != 1 { throw OpenSSLError.failure(.tls, "cannot enable session tickets") }
         }
     }
 }
