@@ -131,7 +131,9 @@ import WireProtocol
     @Test func plaintextClientIsDroppedAndAgentGoesOn() throws {
         let plain = try PlainConnection.connect(to: server.localEndpoint, timeout: .seconds(5))
         try plain.write(Array("{\"jsonrpc\":\"2.0\"}\n".utf8), timeout: .seconds(5))
-        _ = try? plain.read(maxBytes: 1024, timeout: .seconds(3))
+        // A TLS alert at most, never a JSON-RPC answer in plaintext; then the agent closes.
+        let reply = try TLSRecords.readUntilClosed { try plain.read(maxBytes: 1024, timeout: .seconds(5)) }
+        #expect(TLSRecords.isOnlyAlerts(reply), "the agent sent \(reply.count) bytes that are not TLS alerts: \(reply.prefix(16))")
         plain.close()
         try expectStillServing()
     }
