@@ -33,17 +33,27 @@ check "python client: unknown method is JSON-RPC -32601" '"code": -32601' \
     bash -c '"$@"; [ $? = 2 ]' _ "${client[@]}" agent.nope
 check "python client: bad params named" 'invalid params' \
     bash -c '"$@"; [ $? = 2 ]' _ "${client[@]}" time.probe '{"client_send": {"sec": 1, "nsec": -1}}'
-check "python TLS 1.2-only client refused" 'refused' bash -c '
-    python3 - "$1" <<PY
+# The TCP connection must succeed (so "connection refused" cannot pass) and the handshake must
+# then fail with a protocol-version alert: the agent refuses TLS 1.2, it is not merely absent.
+check "python TLS 1.2-only client refused with protocol_version" 'handshake refused: protocol_version' bash -c '
+    python3 - <<PY
 import socket, ssl, sys
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 try:
-    ctx.wrap_socket(socket.create_connection(("127.0.0.44", 7480), timeout=5)).recv(1)
-    print("accepted")
-except (ssl.SSLError, OSError) as error:
-    print("refused:", error)
-PY' _ x
+    raw = socket.create_connection(("127.0.0.44", 7480), timeout=5)
+except OSError as error:
+    sys.exit("no TCP connection to the agent: %s" % error)
+try:
+    ctx.wrap_socket(raw).recv(1)
+    sys.exit("TLS 1.2 accepted")
+except ssl.SSLError as error:
+    if error.reason not in ("TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL"):
+        sys.exit("handshake failed for another reason: %s" % error)
+    print("handshake refused: protocol_version (%s)" % error.reason)
+except OSError as error:
+    sys.exit("connection dropped without a TLS alert: %s" % error)
+PY'
 check "python client: agent still serves" '"uptime_seconds"' "${client[@]}" agent.ping
 echo "pyclient: $passed passed, $failed failed"
 [ "$failed" = 0 ]
