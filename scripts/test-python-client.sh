@@ -29,6 +29,9 @@ check "python client: time.probe" '"receive"' "${client[@]}" time.probe
 check "python client: wrong node refused" 'pynode\|hostname\|match' \
     bash -c '! "$@"' _ python3 protocol/client/meridian_client.py --ca "$work/ca.pem" --cert "$work/coordinator.pem" \
     --key "$work/coordinator.key" --node othernode 127.0.0.44:7480 agent.ping
+check "python client: agent certificate as client is named wrong role" 'refused us: wrong role' \
+    bash -c '! "$@"' _ python3 protocol/client/meridian_client.py --ca "$work/ca.pem" --cert "$work/pynode.pem" \
+    --key "$work/pynode.key" --node pynode 127.0.0.44:7480 agent.ping
 check "python client: unknown method is JSON-RPC -32601" '"code": -32601' \
     bash -c '"$@"; [ $? = 2 ]' _ "${client[@]}" agent.nope
 check "python client: bad params named" 'invalid params' \

@@ -33,6 +33,32 @@ class RPCError(Exception):
         super().__init__("%s (JSON-RPC error %s)" % (self.message, self.code))
 
 
+# PROTOCOL.md §1: the alert a refused client receives, and the name Meridian prints for it.
+REFUSAL_NAMES = {
+    "TLSV1_ALERT_UNKNOWN_CA": "unknown CA",
+    "SSLV3_ALERT_CERTIFICATE_EXPIRED": "certificate expired (node clock ahead?)",
+    "SSLV3_ALERT_BAD_CERTIFICATE": "certificate not yet valid (node clock behind?)",
+    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": "wrong role",
+    "SSLV3_ALERT_CERTIFICATE_REVOKED": "certificate revoked",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "no certificate",
+    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "certificate rejected",
+    "TLSV1_ALERT_PROTOCOL_VERSION": "TLS version refused",
+}
+# Our own check of the agent's certificate (X509_V_ERR_* codes).
+VERIFY_NAMES = {9: "certificate not yet valid (node clock behind?)", 10: "certificate expired (node clock ahead?)",
+                18: "unknown CA", 19: "unknown CA", 20: "unknown CA", 21: "unknown CA", 23: "certificate revoked",
+                26: "wrong role", 62: "wrong node", 64: "wrong node"}
+
+
+def describe_tls_error(error):
+    """The Meridian name of a TLS failure, followed by OpenSSL's own words."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        name = VERIFY_NAMES.get(error.verify_code, "certificate rejected")
+        return "the agent's certificate was rejected: %s (%s)" % (name, error.verify_message)
+    name = REFUSAL_NAMES.get(getattr(error, "reason", None))
+    return "the agent refused us: %s (%s)" % (name, error) if name else str(error)
+
+
 class MeridianClient:
     def __init__(self, host, port, node, ca, cert, key, timeout=5.0):
         self.host, self.port, self.node = host, port, node
@@ -54,11 +80,21 @@ class MeridianClient:
         except Exception:
             raw.close()
             raise
+        self._check_role(self.sock.getpeercert())
         # TLS 1.3: the agent may still refuse our certificate after the handshake; the
         # connection counts as up only once hello is answered.
         self.hello = self.call("agent.hello", {"coordinator_version": CLIENT_VERSION,
                                                "protocol_versions": PROTOCOL_VERSIONS})
         return self.hello
+
+    @staticmethod
+    def _check_role(certificate):
+        """certs/README.md: the agent's leaf carries exactly one OU, meridian-agent. (The
+        standard library checks the EKU serverAuth when present; it cannot read the others.)"""
+        units = [value for entry in certificate.get("subject", ()) for key, value in entry
+                 if key == "organizationalUnitName"]
+        if units != ["meridian-agent"]:
+            raise ssl.SSLError("wrong role: the agent's certificate carries OU %r, expected exactly ['meridian-agent']" % units)
 
     def call(self, method, params=None):
         request = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
@@ -135,7 +171,10 @@ def main(argv=None):
         print(json.dumps({"error": {"code": error.code, "message": error.message, "data": error.data}},
                          indent=2, sort_keys=True))
         return 2
-    except (OSError, ssl.SSLError, ValueError) as error:
+    except ssl.SSLError as error:
+        print("meridian_client: %s:%d: %s" % (host, port, describe_tls_error(error)), file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
         print("meridian_client: %s:%d: %s" % (host, port, error), file=sys.stderr)
         return 1
     finally:
