@@ -1,4 +1,5 @@
 import ClockSync
+
 /// A host and TCP port: `"127.0.0.2:7480"`, `"[::1]:7480"`, `"pve1"` (default port).
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public static let defaultPort: UInt16 = 7480
