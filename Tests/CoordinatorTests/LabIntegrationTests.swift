@@ -57,36 +57,39 @@ import WireProtocol
         #expect(journal.contains(#""step":"chrony""#) && journal.contains(#""outcome":"changed""#))
 
         let again = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(!again.changedAnything, "\(again.steps.filter { $0.outcome == "changed" })")
+        #expect(!again.changedAnything, "\(again.steps.filter { $0.outcome == .changed })")
         #expect(again.failed.isEmpty)
     }
 
-    @Test func configChronydRefusesIsRolledBackWithEvidence() async throws {
+    /// A client told to follow a server nothing answers on selects nothing in time: the agent
+    /// puts the previous file back, restarts chrony, and returns the evidence.
+    @Test func clientThatSelectsNothingInTimeIsRolledBackWithEvidence() async throws {
         let (cluster, context) = try up(nodes: 2)
         let node = try #require(cluster.node(named: "node2"))
         let before = try readText(layout.chronyConf("node2"))
+        var intent = try ChronyIntent(for: "node2", in: cluster)
+        intent.servers = [ChronyIntent.Source(address: try #require(IPAddress("127.0.0.99")), prefer: true)]
         var caught: (any Error)?
         do {
-            _ = try await DedicatedThread.run(name: "test-apply") {
+            _ = try await DedicatedThread.run(name: "test-apply") { [intent] in
                 let client = try Survey.connect(node, context: context, timeout: .seconds(10))
                 defer { client.close() }
-                return try client.call(.applyChrony, params: ChronyApplyParams(
-                    config: "this_is_not_a_chrony_directive 1\n", role: "client", timeServers: ["127.0.0.2"], waitSeconds: 5),
-                    timeout: .seconds(60), as: ChronyApplyResult.self)
+                return try client.call(.applyChrony, params: ChronyApplyParams(intent: intent, waitSeconds: 3),
+                                       timeout: .seconds(60), as: ChronyApplyResult.self)
             }
         } catch {
             caught = error
         }
         guard let failure = caught as? AgentCallError else {
-            Issue.record("a config chronyd refuses was accepted, or failed otherwise: \(String(describing: caught))")
+            Issue.record("a client that selects nothing was reported applied, or failed otherwise: \(String(describing: caught))")
             return
         }
         #expect(failure.error.code == RPCError.actionFailed)
         let evidence = try RPCCodec.decode(ActionFailure.self, from: failure.error.data)
         #expect(evidence.rolledBack)
-        #expect(evidence.stage == "restart chrony")
-        // The failed restart is in the evidence with chronyd's own complaint.
-        #expect(evidence.evidence.contains { !$0.succeeded && $0.stderr.contains("chronyd exited") }, "\(evidence.evidence)")
+        #expect(evidence.stage == "wait for chrony to select a time server")
+        // The last chronyc look is in the evidence: the sources chrony had, none selected.
+        #expect(evidence.evidence.contains { $0.command.contains("sources") && $0.stdout.contains("127.0.0.99") }, "\(evidence.evidence)")
         #expect(try readText(layout.chronyConf("node2")) == before, "previous chrony.conf restored")
         #expect(LabProcesses.chronydPID(layout, node: "node2") != nil, "chronyd runs again with the previous config")
     }
@@ -98,7 +101,7 @@ import WireProtocol
         let first = await Apply.run(cluster, context: context, options: { var o = options(); o.settleSeconds = 3; return o }()) { _ in }
         #expect(first.failed.map(\.node) == ["node3"])
         #expect(first.exitCode == 2)
-        #expect(first.steps.contains { $0.node == "node2" && $0.step == "chrony" && $0.outcome == "changed" })
+        #expect(first.steps.contains { $0.node == "node2" && $0.step == .chrony && $0.outcome == .changed })
         try Lab.restartAgent(layout, node: "node3", agentBinary: AgentProcess.buildDirectory + "/meridian-agent")
         let second = await Apply.run(cluster, context: context, options: options()) { _ in }
         #expect(second.failed.isEmpty, "\(second.failed)")
@@ -146,12 +149,12 @@ import WireProtocol
         options.restartClusterServices = true
         options.rolling.quorumWait = .seconds(4)
         let first = await Apply.run(cluster, context: context, options: options) { _ in }
-        let restarts = first.steps.filter { $0.step == "cluster services" }
-        #expect(restarts.map(\.node) == ["node1", "node2", "node3"] && restarts.allSatisfy { $0.outcome == "changed" }, "\(restarts)")
+        let restarts = first.steps.filter { $0.step == .clusterServices }
+        #expect(restarts.map(\.node) == ["node1", "node2", "node3"] && restarts.allSatisfy { $0.outcome == .changed }, "\(restarts)")
 
         try LabCorosync.breakOnRestart(layout, node: "node2")
         let second = await Apply.run(cluster, context: context, options: options) { _ in }
-        let outcomes = second.steps.filter { $0.step == "cluster services" }.map { "\($0.node) \($0.outcome)" }
+        let outcomes = second.steps.filter { $0.step == .clusterServices }.map { "\($0.node) \($0.outcome)" }
         #expect(outcomes == ["node1 changed", "node2 failed", "node3 skipped"], "\(outcomes)")
         #expect(second.failed.first?.detail.contains("quorum did not come back") == true)
         #expect(second.exitCode == 2)
@@ -169,12 +172,12 @@ import WireProtocol
         let before = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
         #expect(before.verdict(of: "node1")?.problems.contains { $0.message == "node1: firewall blocks NTP (UDP 123) on a time server" } == true)
         let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(applied.steps.contains { $0.node == "node1" && $0.step == "firewall" && $0.outcome == "changed" })
+        #expect(applied.steps.contains { $0.node == "node1" && $0.step == .firewall && $0.outcome == .changed })
         #expect(try readText(firewall).contains("IN ACCEPT -source 127.0.0.0/8 -p udp -dport 123"))
         #expect(FirewallRules.proxmox(try readText(firewall)) == .allowed)
         #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
         let again = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(again.steps.contains { $0.step == "firewall" && $0.outcome == "unchanged" })
+        #expect(again.steps.contains { $0.step == .firewall && $0.outcome == .unchanged })
     }
 
     @Test func planShowsTheChangesAndStatusJSONFollowsItsSchema() async throws {

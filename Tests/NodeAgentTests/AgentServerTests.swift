@@ -37,7 +37,7 @@ import WireProtocol
         return try RPCCodec.decodeResponse(payload)
     }
 
-    static let hello = #"{"jsonrpc":"2.0","id":1,"method":"agent.hello","params":{"coordinator_version":"test","protocol_versions":[1]}}"#
+    static let hello = #"{"jsonrpc":"2.0","id":1,"method":"agent.hello","params":{"coordinator_version":"test","protocol_versions":[2]}}"#
 
     func greeted() throws -> FramedConnection {
         let framed = try rawSession()
