@@ -121,4 +121,29 @@ import WireProtocol
             }
         }
     }
+
+    /// The published schemas and the encoder name the same fields: spec and code cannot drift.
+    @Test func schemasNameTheFieldsTheCoordinatorSends() throws {
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/NodeAgentTests/AgentChronyTests.swift
+        let root = parts.joined(separator: "/")
+        func schema(_ name: String) throws -> JSONValue {
+            try JSONValue(parsing: Array(try readText("\(root)/protocol/schemas/\(name).schema.json").utf8))
+        }
+        let node = try FakeNode()
+        var intent = try node.serverIntent()
+        intent.orphan = true
+        intent.peers = [.init(address: try #require(IPAddress("10.0.0.9")), prefer: true)]
+        intent.manualTime = true
+        let encoded = try RPCCodec.encode(ChronyApplyParams(intent: intent, waitSeconds: 5))
+        let intentSchema = try schema("chrony-intent")
+        #expect(Set(encoded["intent"]?.objectValue?.keys ?? [:].keys) == Set(intentSchema["properties"]?.objectValue?.keys ?? [:].keys))
+        #expect(Set(encoded.objectValue?.keys ?? [:].keys) == Set(try schema("chrony-apply-params")["properties"]?.objectValue?.keys ?? [:].keys))
+        let source = encoded["intent"]?["peers"]?.arrayValue?.first?.objectValue?.keys.sorted()
+        #expect(source == intentSchema["$defs"]?["source"]?["properties"]?.objectValue?.keys.sorted())
+        let preview = try RPCCodec.encode(ChronyPreviewResult(config: "x", current: "y", changed: true))
+        #expect(Set(preview.objectValue?.keys ?? [:].keys) == Set(try schema("chrony-preview-result")["properties"]?.objectValue?.keys ?? [:].keys))
+        // What the coordinator encodes, the agent decodes to the same intent.
+        #expect(try RPCCodec.decode(ChronyApplyParams.self, from: encoded).intent == intent)
+    }
 }
