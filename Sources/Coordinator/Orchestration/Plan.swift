@@ -44,7 +44,7 @@ public enum Plan {
     public static func build(_ cluster: ClusterFile, from survey: [NodeReport]) -> [PlanEntry] {
         survey.map { report in
             let name = report.name
-            let role: ChronyIntent.Role = report.isTimeServer ? .server : .client
+            let role = report.role
             func failed(_ error: String, reachable: Bool) -> PlanEntry {
                 PlanEntry(node: name, role: role, reachable: reachable, chronyDiff: "", timezoneChange: nil, actions: [], error: error)
             }

@@ -18,6 +18,7 @@ public struct NodeReport: Sendable {
     public var previewError: String?
 
     public var name: String { node.name.description }
+    public var role: ChronyIntent.Role { isTimeServer ? .server : .client }
     public var reachable: Bool { error == nil }
 }
 
