@@ -13,8 +13,14 @@ public enum ProtocolVersion {
 
     /// The error both sides show when they share no version: each side's software version and
     /// protocol versions, so the operator knows which one to upgrade.
+    /// The other side's version text is shown as sent, cut to 40 characters, control characters
+    /// replaced (it comes from the peer).
     public static func mismatch(coordinator: String, offered: [Int], agent: String, supported: [Int]) -> String {
-        "protocol version mismatch: coordinator \(coordinator) speaks protocol \(offered.map(String.init).joined(separator: ", ")), "
-            + "agent \(agent) speaks protocol \(supported.map(String.init).joined(separator: ", ")); install the same Meridian version on both"
+        func shown(_ text: String) -> String {
+            String(text.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        }
+        func list(_ versions: [Int]) -> String { versions.prefix(8).map(String.init).joined(separator: ", ") }
+        return "protocol version mismatch: coordinator \(shown(coordinator)) speaks protocol \(list(offered)), "
+            + "agent \(shown(agent)) speaks protocol \(list(supported)); install the same Meridian version on both"
     }
 }

@@ -40,7 +40,8 @@ struct FactsAction: Sendable {
         return nil
     }
 
-    /// The zone from timedatectl where there is one, else /etc/timezone (the lab's nodes).
+    /// The zone from the config's `show_timedate` command (`timedatectl show`) where there is
+    /// one, else `root`/etc/timezone (the lab's nodes).
     func timezone() -> String? {
         if !commands.showTimedate.isEmpty {
             let show = runner.run(commands.showTimedate, timeout: .seconds(5))
