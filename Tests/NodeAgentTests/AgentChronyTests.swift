@@ -83,6 +83,7 @@ import WireProtocol
     @Test(arguments: [
         ("pve2", #"{"cluster":"lab","node":"pve2","role":"client","servers":[{"address":"192.168.1.10","prefer":true}]}"#, "single-master-client.conf"),
         ("pve1", #"{"cluster":"lab","node":"pve1","role":"server","allow":["192.168.1.0/24"],"rtc_sync":true}"#, "single-master-server.conf"),
+        ("pve4", #"{"cluster":"lab","node":"pve4","role":"client","servers":[{"address":"192.168.1.10","prefer":true},{"address":"192.168.1.11"},{"address":"192.168.1.12"}]}"#, "three-servers-client.conf"),
         ("pve2", #"{"cluster":"lab","node":"pve2","role":"server","orphan":true,"peers":[{"address":"192.168.1.10"},{"address":"192.168.1.12"}],"allow":["192.168.1.0/24"],"rtc_sync":true}"#, "three-servers-server.conf"),
     ])
     func agentRendersTheGoldenFile(node name: String, intent: String, golden: String) throws {
