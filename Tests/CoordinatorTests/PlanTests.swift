@@ -1,5 +1,6 @@
 import ClockSync
 @testable import Coordinator
+import JSONCore
 import Testing
 import WireProtocol
 
@@ -58,5 +59,16 @@ import WireProtocol
         let entry = try #require(Plan.build(cluster, from: [report]).first)
         #expect(!entry.reachable && entry.error == "connection refused")
         #expect(Plan.render([entry]).contains("unreachable: connection refused"))
+    }
+
+    /// `plan --json` keeps its documented shape: role as text, absent fields left out.
+    @Test func jsonShape() throws {
+        let cluster = try Self.cluster()
+        var report = try Self.report(cluster, "pve1", current: "a\n")
+        report.chronyPreview = ChronyPreviewResult(config: "a\n", current: "a\n", changed: false)
+        let json = try JSONValue(parsing: Array(JSONText.encode(Plan.build(cluster, from: [report])).utf8))
+        let entry = try #require(json.arrayValue?.first)
+        #expect(entry["role"] == .string("server") && entry["reachable"] == .bool(true) && entry["chrony_diff"] == .string(""))
+        #expect(entry["timezone_change"] == nil && entry["error"] == nil)
     }
 }

@@ -27,9 +27,9 @@ public struct PlanEntry: Sendable, Encodable {
         try c.encode(role.rawValue, forKey: .role)
         try c.encode(reachable, forKey: .reachable)
         try c.encode(chronyDiff, forKey: .chronyDiff)
-        try c.encode(timezoneChange, forKey: .timezoneChange)
+        try c.encodeIfPresent(timezoneChange, forKey: .timezoneChange)
         try c.encode(actions, forKey: .actions)
-        try c.encode(error, forKey: .error)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 
