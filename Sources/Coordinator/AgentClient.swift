@@ -30,6 +30,11 @@ public final class AgentClient: @unchecked Sendable {
             framed.close()
             throw error
         }
+        guard ProtocolVersion.supported.contains(hello.protocolVersion) else {
+            framed.close()
+            throw CoordinatorError("\(endpoint): " + ProtocolVersion.mismatch(
+                coordinator: MeridianVersion.current, offered: ProtocolVersion.supported, agent: hello.agentVersion, supported: [hello.protocolVersion]))
+        }
         if let expectedNode, hello.node != expectedNode, hello.node.lowercased() != expectedNode.lowercased(),
            IPAddress(expectedNode) == nil {
             framed.close()

@@ -1,3 +1,4 @@
+import ClockSync
 import HostSystem
 import JSONCore
 import SecureTransport
@@ -24,6 +25,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var syncTimeoutSeconds: Double = 60
     /// The cluster's revocation list; coordinators whose certificate is on it are refused.
     public var crlPath: String?
+
+    // chrony.conf's node-local part (AgentConfiguration+Chrony.swift).
+    /// Files and lab settings the agent renders chrony.conf with; never taken from a request.
+    public var chrony = ChronyLocalSettings()
 
     public init(node: String, listen: String, caPath: String, certificatePath: String, keyPath: String) {
         self.node = node; self.listen = listen; self.caPath = caPath
@@ -54,6 +59,7 @@ extension AgentConfiguration: Decodable {
         case commands
         case syncTimeoutSeconds = "sync_timeout_seconds"
         case crl
+        case chrony
     }
 
     struct AnyKey: CodingKey {
@@ -92,6 +98,7 @@ extension AgentConfiguration: Decodable {
         guard root.isEmpty || root.hasPrefix("/") else { throw AgentError("field \"root\" must be an absolute path, found \"\(root)\"") }
         commands = try c.decodeIfPresent(AgentCommands.self, forKey: .commands) ?? AgentCommands()
         crlPath = try c.decodeIfPresent(String.self, forKey: .crl)
+        chrony = try (c.decodeIfPresent(ChronySettingsConfig.self, forKey: .chrony) ?? ChronySettingsConfig()).settings(root: root)
     }
 
     /// Reads and validates the JSON config file; every error names the file and the field.

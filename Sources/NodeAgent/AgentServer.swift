@@ -15,7 +15,7 @@ public final class AgentServer: Sendable {
     private let state = Mutex(State())
     private let log: @Sendable (String) -> Void
 
-    struct State { var active = 0; var stopping = false; var served = 0 }
+    struct State { var active = 0; var stopping = false }
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.configuration = configuration

@@ -20,7 +20,7 @@ struct RequestRouter: Sendable {
         let files = ManagedFiles(root: configuration.root)
         let runner = CommandRunner()
         facts = FactsAction(node: node, commands: configuration.commands, files: files, runner: runner)
-        chrony = ChronyApplyAction(commands: configuration.commands, files: files, runner: runner,
+        chrony = ChronyApplyAction(node: node, commands: configuration.commands, files: files, local: configuration.chrony, runner: runner,
                                    maxWaitSeconds: configuration.syncTimeoutSeconds)
         time = TimeActions(commands: configuration.commands, files: files, runner: runner, facts: facts)
     }
@@ -38,7 +38,8 @@ struct RequestRouter: Sendable {
                 guard let version = ProtocolVersion.negotiate(offered: params.protocolVersions) else {
                     return .failure(RPCError(
                         code: RPCError.unsupportedVersion,
-                        message: "no common protocol version: offered \(params.protocolVersions), supported \(Array(ProtocolVersion.supported))",
+                        message: ProtocolVersion.mismatch(coordinator: params.coordinatorVersion, offered: params.protocolVersions,
+                                                          agent: MeridianVersion.current, supported: ProtocolVersion.supported),
                         data: .object(["supported": .array(ProtocolVersion.supported.map { .integer(Int64($0)) })])))
                 }
                 return .success(try RPCCodec.encode(HelloResult(
@@ -53,6 +54,8 @@ struct RequestRouter: Sendable {
                 return .success(try RPCCodec.encode(facts.run()))
             case .applyChrony:
                 return .success(try RPCCodec.encode(try chrony.run(try RPCCodec.decode(ChronyApplyParams.self, from: request.params))))
+            case .previewChrony:
+                return .success(try RPCCodec.encode(try chrony.preview(try RPCCodec.decode(ChronyPreviewParams.self, from: request.params))))
             case .setTimezone:
                 return .success(try RPCCodec.encode(try time.setTimezone(try RPCCodec.decode(TimezoneParams.self, from: request.params))))
             case .syncRTC:

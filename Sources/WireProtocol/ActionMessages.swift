@@ -27,6 +27,9 @@ public struct FactsResult: Sendable, Equatable, Codable {
     public var chronyConf: String?
     /// Files in chrony's sourcedir/confdir directories that add sources behind Meridian's back.
     public var foreignSourceFiles: [String]
+    /// `sourcedir`/`confdir` directories the config names outside the agent's root: reported,
+    /// never listed.
+    public var sourceDirectoriesOutsideRoot: [String] = []
     public var tracking: CommandOutput?
     public var sources: CommandOutput?
     public var sourcestats: CommandOutput?
@@ -54,26 +57,8 @@ public struct FactsResult: Sendable, Equatable, Codable {
         case chronyVersion = "chrony_version"
         case chronyConf = "chrony_conf"
         case foreignSourceFiles = "foreign_source_files"
+        case sourceDirectoriesOutsideRoot = "source_dirs_outside_root"
         case otherTimeDaemons = "other_time_daemons"
-    }
-}
-
-public struct ChronyApplyParams: Sendable, Equatable, Codable {
-    /// The complete new chrony.conf.
-    public var config: String
-    /// "server" waits until chronyd serves; "client" until it selected one of `timeServers`.
-    public var role: String
-    public var timeServers: [String]
-    public var waitSeconds: Double
-
-    public init(config: String, role: String, timeServers: [String], waitSeconds: Double) {
-        self.config = config; self.role = role; self.timeServers = timeServers; self.waitSeconds = waitSeconds
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case config, role
-        case timeServers = "time_servers"
-        case waitSeconds = "wait_seconds"
     }
 }
 

@@ -5,6 +5,7 @@ public enum Method: String, Sendable, CaseIterable {
     case probe = "time.probe"
     case facts = "node.facts"
     case applyChrony = "chrony.apply"
+    case previewChrony = "chrony.preview"
     case setTimezone = "time.set_timezone"
     case syncRTC = "time.sync_rtc"
     case setClock = "time.set_clock"

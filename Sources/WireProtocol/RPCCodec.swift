@@ -109,7 +109,10 @@ public enum RPCCodec {
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            // `intent.servers[0].address`: an index follows its array without a dot.
+            codingPath.isEmpty ? "the top level" : codingPath.enumerated().map { index, key in
+                key.intValue.map { "[\($0)]" } ?? (index == 0 ? "" : ".") + key.stringValue
+            }.joined()
         }
         switch error {
         case .keyNotFound(let key, let context):

@@ -29,10 +29,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, context, _) = try options.load()
-        let survey = await Survey.run(cluster, context: context)
-        let entries = Plan.build(cluster, from: survey)
+        let entries = Plan.build(cluster, from: await Plan.survey(cluster, context: context))
         print(json ? JSONText.encode(entries) : Plan.render(entries))
-        if survey.contains(where: { !$0.reachable }) { throw ExitStatus.critical }
+        if entries.contains(where: { $0.error != nil }) { throw ExitStatus.critical }
     }
 }
 

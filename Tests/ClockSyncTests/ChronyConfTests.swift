@@ -49,9 +49,62 @@ let threeServers = variant("[\"pve1\"]", "[\"pve1\", \"pve2\", \"pve3\"]")
         #expect(throws: ChronyConf.RenderError.unknownNode("pve9")) { try ChronyConf.render(for: "pve9", in: three) }
     }
 
+    /// The header says where the agent really keeps the earlier files, from the same constants.
+    @Test func headerNamesTheBackupsTheAgentKeeps() throws {
+        let rendered = try ChronyConf.render(for: "pve2", in: try cluster(threeNodes))
+        #expect(rendered.contains("Earlier versions are in \(ChronyBackups.directory):\n# \(ChronyBackups.originalName) "))
+        #expect(rendered.contains("the last \(ChronyBackups.kept) with a timestamp"))
+        #expect(!rendered.contains("meridian-backup"))
+        let lab = ChronyLocalSettings.lab(root: "/tmp/lab/nodes/pve2", bindAddress: try #require(IPAddress("127.0.0.3")))
+        #expect(try ChronyConf.render(for: "pve2", in: try cluster(threeNodes), local: lab).contains("Earlier versions are in /tmp/lab/nodes/pve2\(ChronyBackups.directory):"))
+    }
+
+    /// The cluster file's intent per role: servers peer the other servers and allow the
+    /// subnets; clients follow every server, preferring the first; each is a valid intent.
+    @Test func intentFromTheClusterFile() throws {
+        let three = try cluster(threeServers)
+        let server = try ChronyIntent(for: "pve2", in: three)
+        #expect(server.role == .server && server.orphan && server.servers.isEmpty)
+        #expect(server.peers.map(\.address.description) == ["192.168.1.10", "192.168.1.12"])
+        #expect(server.allow.map(\.description) == ["192.168.1.0/24"])
+        let client = try ChronyIntent(for: "pve4", in: three)
+        #expect(client.role == .client && client.peers.isEmpty && client.allow.isEmpty)
+        #expect(client.servers.map(\.prefer) == [true, false, false])
+        try server.validate()
+        try client.validate()
+        #expect(throws: ChronyConf.RenderError.unknownNode("pve9")) { try ChronyIntent(for: "pve9", in: three) }
+    }
+
+    /// Values the types allow but the intent does not: each error names the wire field.
+    @Test func intentOutOfPlaceIsRefusedNamingTheField() throws {
+        let three = try cluster(threeServers)
+        let address = try #require(IPAddress("192.168.1.50"))
+        let server = try ChronyIntent(for: "pve2", in: three)
+        let client = try ChronyIntent(for: "pve4", in: three)
+        var cases: [(ChronyIntent, String)] = []
+        var bad = client; bad.servers = []; cases.append((bad, "servers"))
+        bad = client; bad.servers = [bad.servers[1], bad.servers[1]]; cases.append((bad, "servers[1].address"))
+        bad = client; bad.servers = (1...4).compactMap { IPAddress("10.0.0.\($0)") }.map { .init(address: $0) }; cases.append((bad, "servers"))
+        bad = client; bad.allow = server.allow; cases.append((bad, "allow"))
+        bad = client; bad.orphan = true; cases.append((bad, "orphan"))
+        bad = client; bad.manualTime = true; cases.append((bad, "manual_time"))
+        bad = server; bad.servers = [.init(address: address)]; cases.append((bad, "servers"))
+        bad = server; bad.allow = []; cases.append((bad, "allow"))
+        bad = server; bad.peers += [.init(address: address)]; cases.append((bad, "peers"))
+        bad = server; bad.cluster = "lab\nsourcedir /etc"; cases.append((bad, "cluster"))
+        bad = server; bad.cluster = "lab#x"; cases.append((bad, "cluster"))
+        for (intent, field) in cases {
+            let error = #expect(throws: ChronyIntentError.self) { try intent.validate() }
+            #expect(error?.field == field, "\(String(describing: error))")
+        }
+    }
+
     @Test func debianDefaultConfigHasForeignSources() {
         let debian = "pool 2.debian.pool.ntp.org iburst\nsourcedir /run/chrony-dhcp\nsourcedir /etc/chrony/sources.d\nconfdir /etc/chrony/conf.d\nkeyfile /etc/chrony/chrony.keys\n"
         #expect(ChronyConf.foreignSources(in: debian).count == 4)
+        let directories = ChronyConf.sourceDirectories(in: debian + "sourcedir  /a /b\n# sourcedir /commented\n")
+        #expect(directories.map { "\($0.directory) \($0.suffix)" } == [
+            "/run/chrony-dhcp .sources", "/etc/chrony/sources.d .sources", "/etc/chrony/conf.d .conf", "/a .sources", "/b .sources"])
     }
 
     /// Real chronyd must accept every rendered file: `chronyd -p -f FILE` parses and prints the
@@ -61,8 +114,10 @@ let threeServers = variant("[\"pve1\"]", "[\"pve1\", \"pve2\", \"pve3\"]")
         let chronyd = "/usr/sbin/chronyd"
         try #require(FileManager.default.isExecutableFile(atPath: chronyd), "Debian's chrony package is needed (scripts/install-deps.sh)")
         let directory = try TemporaryDirectory("meridian-chronyd-p")
-        for lab in [nil, ChronyConf.LabOptions(directory: directory.path)] as [ChronyConf.LabOptions?] {
-            try directory.write("chrony.conf", try ChronyConf.render(for: node, in: try Self.clusterFile(clusterName), lab: lab))
+        let labSettings = ChronyLocalSettings.lab(root: directory.path, bindAddress: try #require(IPAddress("127.0.0.1")))
+        for local in [ChronyLocalSettings(), labSettings] {
+            let lab = local.lab
+            try directory.write("chrony.conf", try ChronyConf.render(for: node, in: try Self.clusterFile(clusterName), local: local))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chronyd)
             process.arguments = ["-p", "-f", directory.file("chrony.conf")]

@@ -2,6 +2,7 @@ import HostSystem
 import ClockSync
 import JSONCore
 @testable import Coordinator
+import NodeAgent
 import SecureTransport
 import Testing
 import TestSupport
@@ -55,38 +56,47 @@ import WireProtocol
         }
         let journal = try readText(layout.journal)
         #expect(journal.contains(#""step":"chrony""#) && journal.contains(#""outcome":"changed""#))
+        // Time servers first, and only once they serve: the server's chrony step is journaled
+        // before any step on a client.
+        let entries = try journal.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        let served = try #require(entries.firstIndex { $0["node"] == .string("node1") && $0["step"] == .string("chrony") && $0["outcome"] == .string("changed") })
+        let firstClient = try #require(entries.firstIndex { $0["node"] == .string("node2") || $0["node"] == .string("node3") })
+        #expect(served < firstClient, "\(journal)")
 
         let again = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(!again.changedAnything, "\(again.steps.filter { $0.outcome == "changed" })")
+        #expect(!again.changedAnything, "\(again.steps.filter { $0.outcome == .changed })")
         #expect(again.failed.isEmpty)
     }
 
-    @Test func configChronydRefusesIsRolledBackWithEvidence() async throws {
+    /// A client told to follow a server nothing answers on selects nothing in time: the agent
+    /// puts the previous file back, restarts chrony, and returns the evidence.
+    @Test func clientThatSelectsNothingInTimeIsRolledBackWithEvidence() async throws {
         let (cluster, context) = try up(nodes: 2)
         let node = try #require(cluster.node(named: "node2"))
         let before = try readText(layout.chronyConf("node2"))
+        var intent = try ChronyIntent(for: "node2", in: cluster)
+        intent.servers = [ChronyIntent.Source(address: try #require(IPAddress("127.0.0.99")), prefer: true)]
         var caught: (any Error)?
         do {
-            _ = try await DedicatedThread.run(name: "test-apply") {
+            _ = try await DedicatedThread.run(name: "test-apply") { [intent] in
                 let client = try Survey.connect(node, context: context, timeout: .seconds(10))
                 defer { client.close() }
-                return try client.call(.applyChrony, params: ChronyApplyParams(
-                    config: "this_is_not_a_chrony_directive 1\n", role: "client", timeServers: ["127.0.0.2"], waitSeconds: 5),
-                    timeout: .seconds(60), as: ChronyApplyResult.self)
+                return try client.call(.applyChrony, params: ChronyApplyParams(intent: intent, waitSeconds: 3),
+                                       timeout: .seconds(60), as: ChronyApplyResult.self)
             }
         } catch {
             caught = error
         }
         guard let failure = caught as? AgentCallError else {
-            Issue.record("a config chronyd refuses was accepted, or failed otherwise: \(String(describing: caught))")
+            Issue.record("a client that selects nothing was reported applied, or failed otherwise: \(String(describing: caught))")
             return
         }
         #expect(failure.error.code == RPCError.actionFailed)
         let evidence = try RPCCodec.decode(ActionFailure.self, from: failure.error.data)
         #expect(evidence.rolledBack)
-        #expect(evidence.stage == "restart chrony")
-        // The failed restart is in the evidence with chronyd's own complaint.
-        #expect(evidence.evidence.contains { !$0.succeeded && $0.stderr.contains("chronyd exited") }, "\(evidence.evidence)")
+        #expect(evidence.stage == "wait for chrony to select a time server")
+        // The last chronyc look is in the evidence: the sources chrony had, none selected.
+        #expect(evidence.evidence.contains { $0.command.contains("sources") && $0.stdout.contains("127.0.0.99") }, "\(evidence.evidence)")
         #expect(try readText(layout.chronyConf("node2")) == before, "previous chrony.conf restored")
         #expect(LabProcesses.chronydPID(layout, node: "node2") != nil, "chronyd runs again with the previous config")
     }
@@ -98,11 +108,28 @@ import WireProtocol
         let first = await Apply.run(cluster, context: context, options: { var o = options(); o.settleSeconds = 3; return o }()) { _ in }
         #expect(first.failed.map(\.node) == ["node3"])
         #expect(first.exitCode == 2)
-        #expect(first.steps.contains { $0.node == "node2" && $0.step == "chrony" && $0.outcome == "changed" })
+        #expect(first.steps.contains { $0.node == "node2" && $0.step == .chrony && $0.outcome == .changed })
         try Lab.restartAgent(layout, node: "node3", agentBinary: AgentProcess.buildDirectory + "/meridian-agent")
         let second = await Apply.run(cluster, context: context, options: options()) { _ in }
         #expect(second.failed.isEmpty, "\(second.failed)")
         #expect(second.status.severity == .ok, "\(StatusTable.render(second.status))")
+    }
+
+    /// When no time server serves, every client is skipped and its chrony.conf left as it was.
+    @Test func clientsAreSkippedWhenNoTimeServerServes() async throws {
+        let (cluster, context) = try up(nodes: 3)
+        let state = try #require(LabState.load(layout))
+        LabProcesses.stop(try #require(state.agents["node1"]))
+        let clients = ["node2", "node3"]
+        let before = try clients.map { try readText(layout.chronyConf($0)) }
+        let applied = await Apply.run(cluster, context: context, options: { var o = options(); o.settleSeconds = 0; return o }()) { _ in }
+        #expect(applied.failed.map(\.node) == ["node1"] && applied.failed.first?.step == .connect, "\(applied.failed)")
+        for name in clients {
+            let steps = applied.steps.filter { $0.node == name }.map { "\($0.step) \($0.outcome)" }
+            #expect(steps == ["chrony skipped"], "\(name): \(steps)")
+        }
+        #expect(try clients.map { try readText(layout.chronyConf($0)) } == before, "clients untouched")
+        #expect(applied.exitCode == 2)
     }
 
     @Test func orphanModeKeepsClientsServedWhenAServerStops() async throws {
@@ -146,12 +173,12 @@ import WireProtocol
         options.restartClusterServices = true
         options.rolling.quorumWait = .seconds(4)
         let first = await Apply.run(cluster, context: context, options: options) { _ in }
-        let restarts = first.steps.filter { $0.step == "cluster services" }
-        #expect(restarts.map(\.node) == ["node1", "node2", "node3"] && restarts.allSatisfy { $0.outcome == "changed" }, "\(restarts)")
+        let restarts = first.steps.filter { $0.step == .clusterServices }
+        #expect(restarts.map(\.node) == ["node1", "node2", "node3"] && restarts.allSatisfy { $0.outcome == .changed }, "\(restarts)")
 
         try LabCorosync.breakOnRestart(layout, node: "node2")
         let second = await Apply.run(cluster, context: context, options: options) { _ in }
-        let outcomes = second.steps.filter { $0.step == "cluster services" }.map { "\($0.node) \($0.outcome)" }
+        let outcomes = second.steps.filter { $0.step == .clusterServices }.map { "\($0.node) \($0.outcome)" }
         #expect(outcomes == ["node1 changed", "node2 failed", "node3 skipped"], "\(outcomes)")
         #expect(second.failed.first?.detail.contains("quorum did not come back") == true)
         #expect(second.exitCode == 2)
@@ -169,17 +196,17 @@ import WireProtocol
         let before = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
         #expect(before.verdict(of: "node1")?.problems.contains { $0.message == "node1: firewall blocks NTP (UDP 123) on a time server" } == true)
         let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(applied.steps.contains { $0.node == "node1" && $0.step == "firewall" && $0.outcome == "changed" })
+        #expect(applied.steps.contains { $0.node == "node1" && $0.step == .firewall && $0.outcome == .changed })
         #expect(try readText(firewall).contains("IN ACCEPT -source 127.0.0.0/8 -p udp -dport 123"))
         #expect(FirewallRules.proxmox(try readText(firewall)) == .allowed)
         #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
         let again = await Apply.run(cluster, context: context, options: options()) { _ in }
-        #expect(again.steps.contains { $0.step == "firewall" && $0.outcome == "unchanged" })
+        #expect(again.steps.contains { $0.step == .firewall && $0.outcome == .unchanged })
     }
 
     @Test func planShowsTheChangesAndStatusJSONFollowsItsSchema() async throws {
         let (cluster, context) = try up(nodes: 2)
-        let before = Plan.build(cluster, from: await Survey.run(cluster, context: context))
+        let before = Plan.build(cluster, from: await Plan.survey(cluster, context: context))
         let client = try #require(before.first { $0.node == "node2" })
         #expect(client.chronyDiff.contains("-server 127.0.0.1 port 11199 iburst"), "\(client.chronyDiff)")
         #expect(client.chronyDiff.contains("+server 127.0.0.2 port 11123 iburst prefer"), "\(client.chronyDiff)")
@@ -187,9 +214,11 @@ import WireProtocol
         #expect(try readText(layout.chronyConf("node2")).contains("127.0.0.1 port 11199"), "plan changes nothing")
 
         let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
-        let after = Plan.build(cluster, from: await Survey.run(cluster, context: context))
+        let after = Plan.build(cluster, from: await Plan.survey(cluster, context: context))
+        // Nothing to change must mean every node answered and matches, not that none answered.
+        #expect(after.count == 2 && after.allSatisfy { $0.reachable && $0.error == nil }, "\(after.map { $0.error ?? "ok" })")
         #expect(after.allSatisfy { $0.actions.isEmpty && $0.chronyDiff.isEmpty }, "\(after.map(\.actions))")
-        #expect(Plan.render(after).hasSuffix("nothing to change: every reachable node matches the cluster file"))
+        #expect(Plan.render(after).hasSuffix("nothing to change: every node matches the cluster file"))
 
         // Every key the published schema requires is in `status --json`.
         var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
@@ -205,9 +234,35 @@ import WireProtocol
         #expect(json["ok"] == .bool(true) && json["verdict"] == .string("ok"))
     }
 
-    @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
-        try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["node9"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
-        let error = #expect(throws: CoordinatorError.self) { try ClusterFileStore.load(directory.file("cluster.json")) }
-        #expect(error?.description.contains("time_servers[0]: \"node9\" is not one of the nodes") == true)
+    /// An agent listens where the cluster file says node1 is; `meridian plan` with an invalid
+    /// file exits before contacting it, and the same command with the file fixed does contact
+    /// it (the control that makes the first half able to fail). Contact is seen by node.facts
+    /// running the agent's hostname command, a script that leaves a mark.
+    @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() async throws {
+        let pki = try TestPKI(clusterName: "lab")
+        try pki.issueAgent("node1", address: "127.0.0.2")
+        let mark = directory.file("contacted")
+        try directory.write("hostname.sh", "#!/bin/sh\necho contacted >> '\(mark)'\necho node1\n")
+        try AtomicFile.setPermissions(directory.file("hostname.sh"), 0o755)
+        var config = AgentConfiguration(node: "node1", listen: "127.0.0.2:7480", caPath: pki.ca,
+                                        certificatePath: pki.path + "/node1.pem", keyPath: pki.path + "/node1.key")
+        config.root = directory.file("root")
+        config.commands.hostname = [directory.file("hostname.sh")]
+        let agent = try AgentServer(configuration: config)
+        try agent.start()
+        defer { agent.stop() }
+
+        func plan(_ timeServer: String) async throws -> CommandResult {
+            try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["\#(timeServer)"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "certs_dir": "\#(pki.path)", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
+            let argv = [AgentProcess.buildDirectory + "/meridian", "plan", "--cluster", directory.file("cluster.json")]
+            return try await DedicatedThread.run(name: "meridian-plan") { try ChildProcess.run(argv, timeout: .seconds(60)) }
+        }
+        let refused = try await plan("node9")
+        #expect(refused.status == 3, "exit 3 (unknown) for an invalid file: \(refused.stderr)")
+        #expect(refused.stderr.contains("time_servers[0]: \"node9\" is not one of the nodes"), "\(refused.stderr)")
+        #expect(!AtomicFile.exists(mark), "the agent was contacted")
+
+        let planned = try await plan("node1")
+        #expect(AtomicFile.exists(mark), "control: a valid file does reach the agent (\(planned.status): \(planned.stderr))")
     }
 }

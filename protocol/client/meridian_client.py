@@ -19,7 +19,7 @@ import sys
 
 DEFAULT_PORT = 7480
 MAX_FRAME = 1 << 20
-PROTOCOL_VERSIONS = [1]
+PROTOCOL_VERSIONS = [2]
 CLIENT_VERSION = "python-client/0.1.0"
 
 

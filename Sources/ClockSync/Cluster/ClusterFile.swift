@@ -40,7 +40,9 @@ public struct ClusterFile: Sendable, Equatable {
     public var maxOffsetSeconds: Double
     public var nodes: [Node]
     public var options: Options
-    /// Set only by `meridian lab up`: chrony.conf gets the loopback lab's per-node settings.
+    /// Set only by `meridian lab up`, to mark a lab's cluster file. It no longer shapes chrony.conf:
+    /// the lab's per-node settings (address, port, socket, files) are in each agent's own config
+    /// (`chrony.lab`), since paths never cross the wire. Kept so existing lab files still parse.
     public var lab: Lab?
 
     public struct Lab: Sendable, Equatable {

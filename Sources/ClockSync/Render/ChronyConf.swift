@@ -1,22 +1,9 @@
-/// Renders the whole chrony.conf of one node. Meridian owns the file: there is no `pool`,
-/// `sourcedir` or `confdir` line, because in an offline cluster any of them would leak an
-/// unreachable or foreign source into the selection. Output is deterministic, byte for byte.
+/// Renders the whole chrony.conf of one node from its intent and the node's own settings; the
+/// agent calls it to write the file, `chrony.preview` to show the plan. Meridian owns the file:
+/// there is no `pool`, `sourcedir` or `confdir` line, because in an offline cluster any of them
+/// would leak an unreachable or foreign source into the selection. Output is deterministic.
 public enum ChronyConf {
     public static let path = "/etc/chrony/chrony.conf"
-
-    /// Settings for the loopback lab: many chronyd on one machine, each bound to its own
-    /// address, with its own command socket and files, polling fast.
-    public struct LabOptions: Sendable, Equatable {
-        public var directory: String
-        public var serverPort: Int
-        public var fastPolling: Bool
-
-        public init(directory: String, serverPort: Int = 11123, fastPolling: Bool = true) {
-            self.directory = directory
-            self.serverPort = serverPort
-            self.fastPolling = fastPolling
-        }
-    }
 
     public enum RenderError: Error, Equatable, CustomStringConvertible {
         case unknownNode(String)
@@ -25,56 +12,62 @@ public enum ChronyConf {
         }
     }
 
-    public static func render(for nodeName: String, in cluster: ClusterFile, lab: LabOptions? = nil) throws(RenderError) -> String {
-        guard let node = cluster.node(named: nodeName) else { throw RenderError.unknownNode(nodeName) }
-        let lab = lab ?? cluster.lab.map { LabOptions(directory: $0.nodeDirectory(nodeName), serverPort: $0.serverPort) }
-        let isServer = cluster.isTimeServer(nodeName)
+    /// Pure and total: a validated intent and validated settings always render (the agent checks
+    /// both before it calls this).
+    public static func render(_ intent: ChronyIntent, local: ChronyLocalSettings) -> String {
+        let isServer = intent.role == .server
         var lines: [String] = [
-            "# Managed by Meridian for cluster \(cluster.name), node \(node.name) (\(isServer ? "time server" : "client")).",
-            "# Do not edit: `meridian apply` overwrites this file (the previous one is kept as chrony.conf.meridian-backup).",
+            "# Managed by Meridian for cluster \(intent.cluster), node \(intent.node) (\(isServer ? "time server" : "client")).",
+            "# Do not edit: `meridian apply` overwrites this file. Earlier versions are in \(local.backupDirectory):",
+            "# \(ChronyBackups.originalName) (as it was before Meridian) and the last \(ChronyBackups.kept) with a timestamp.",
             "",
         ]
-        let polling = lab?.fastPolling == true ? " minpoll -2 maxpoll 0" : ""
-        let port = lab.map { " port \($0.serverPort)" } ?? ""
+        let polling = local.lab?.fastPolling == true ? " minpoll -2 maxpoll 0" : ""
+        let port = local.lab.map { " port \($0.ntpPort)" } ?? ""
+        func options(_ source: ChronyIntent.Source) -> String { "\(port)\(source.prefer ? " prefer" : "")\(polling)" }
         if isServer {
             lines.append("# Serve the cluster from the local clock when no better source exists.")
-            lines.append(cluster.usesOrphanMode ? "local stratum 10 orphan" : "local stratum 10")
-            for subnet in cluster.subnets { lines.append("allow \(subnet)") }
-            let others = cluster.timeServerNodes.filter { $0.name != node.name }
-            if !others.isEmpty {
+            lines.append(intent.orphan ? "local stratum 10 orphan" : "local stratum 10")
+            for subnet in intent.allow { lines.append("allow \(subnet)") }
+            if !intent.peers.isEmpty {
                 lines.append("# The other time servers: in orphan mode they agree on one time between them.")
-                for other in others { lines.append("peer \(other.address)\(port)\(polling)") }
+                for peer in intent.peers { lines.append("peer \(peer.address)\(options(peer))") }
             }
-            if cluster.options.manualTime { lines.append("manual") }
-            if cluster.options.rtcSync { lines.append("rtcsync") }
+            if intent.manualTime { lines.append("manual") }
+            if intent.rtcSync { lines.append("rtcsync") }
         } else {
             lines.append("# The cluster's time servers; no pool, no internet.")
-            for (index, server) in cluster.timeServerNodes.enumerated() {
-                lines.append("server \(server.address)\(port) iburst\(index == 0 ? " prefer" : "")\(polling)")
+            for server in intent.servers {
+                lines.append("server \(server.address)\(port) iburst\(server.prefer ? " prefer" : "")\(polling)")
             }
         }
         lines.append("makestep 1 3")
-        if let lab {
-            let dir = lab.directory
+        if let lab = local.lab {
             lines += [
                 "", "# Loopback lab: own address, ports, socket and files; chronyd runs with -x.",
                 "user root",
-                "bindaddress \(node.address)",
-                isServer ? "port \(lab.serverPort)" : "port 0",
+                "bindaddress \(lab.bindAddress)",
+                isServer ? "port \(lab.ntpPort)" : "port 0",
                 "cmdport 0",
-                "bindcmdaddress \(dir)/run/chronyd.sock",
-                "pidfile \(dir)/run/chronyd.pid",
-                "driftfile \(dir)/chrony.drift",
+                "bindcmdaddress \(lab.commandSocket)",
+                "pidfile \(lab.pidFile)",
+                "driftfile \(local.driftFile)",
             ]
         } else {
             lines += [
-                "driftfile /var/lib/chrony/chrony.drift",
-                "ntsdumpdir /var/lib/chrony",
-                "logdir /var/log/chrony",
+                "driftfile \(local.driftFile)",
+                "ntsdumpdir \(local.ntsDumpDirectory)",
+                "logdir \(local.logDirectory)",
                 "leapsectz right/UTC",
             ]
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The file the cluster file gives `nodeName` on a node with `local` settings (what the
+    /// agent renders from the coordinator's intent; the golden files are made with it).
+    public static func render(for nodeName: String, in cluster: ClusterFile, local: ChronyLocalSettings = ChronyLocalSettings()) throws(RenderError) -> String {
+        render(try ChronyIntent(for: nodeName, in: cluster), local: local)
     }
 
     /// Directives in a current chrony.conf that let sources in from outside Meridian's plan.
@@ -87,5 +80,17 @@ public enum ChronyConf {
             default: return nil
             }
         }
+    }
+
+    /// The directories a chrony.conf reads more sources or directives from, with the file
+    /// suffix chronyd reads there: `sourcedir DIR…` (`*.sources`), `confdir DIR…` (`*.conf`).
+    public static func sourceDirectories(in config: String) -> [(directory: String, suffix: String)] {
+        var found: [(String, String)] = []
+        for line in TextInput.lines(config) {
+            let words = line.trimmingSpaces.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let directive = words.first, directive == "sourcedir" || directive == "confdir" else { continue }
+            for directory in words.dropFirst() { found.append((String(directory), directive == "sourcedir" ? ".sources" : ".conf")) }
+        }
+        return found
     }
 }

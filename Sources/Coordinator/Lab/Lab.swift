@@ -78,7 +78,7 @@ public enum Lab {
                 // chronyd refuses a command-socket directory that others can read.
                 try AtomicFile.setPermissions(root + "/run", 0o700)
                 AtomicFile.remove(layout.socket(node))
-                AtomicFile.remove(root + "/var/lib/meridian/backups/chrony.conf.meridian-orig")
+                AtomicFile.remove(root + ChronyBackups.directory + "/" + ChronyBackups.originalName)
                 let address = LabLayout.address(index + 1)
                 _ = try PKI.issueAgent(node: node, address: address, in: layout.certificates, force: true)
                 try AtomicFile.write(Array(layout.debianDefaultConfig(node, address: address).utf8), to: layout.chronyConf(node))
@@ -106,8 +106,9 @@ public enum Lab {
         return cluster
     }
 
-    /// The agent's config on a lab node: its root, and commands that act on the lab instead of
-    /// systemd (restarting chronyd goes through `meridian lab restart-chrony`).
+    /// The agent's config on a lab node: its root, commands that act on the lab instead of
+    /// systemd (restarting chronyd goes through `meridian lab restart-chrony`), and the lab's
+    /// chrony settings (own address, shared NTP port, own socket and files).
     static func agentConfig(_ layout: LabLayout, node: String, address: String, meridian: String) -> JSONValue {
         func argv(_ words: [String]) -> JSONValue { .array(words.map(JSONValue.string)) }
         let commands: [String: JSONValue] = [
@@ -116,7 +117,7 @@ public enum Lab {
             "restart_chrony": argv([meridian, "lab", "restart-chrony", "--dir", layout.directory, "--node", node]),
             // The lab's stand-in for chrony's manual input stepping the kernel clock.
             "set_clock": argv([meridian, "lab", "set-clock", "--dir", layout.directory, "--node", node]),
-            "set_timezone": argv([]), "hwclock_systohc": argv([]),
+            "set_timezone": argv([]), "show_timedate": argv([]), "hwclock_systohc": argv([]),
             // A simulated corosync (LabCorosync); pve-cluster has nothing to restart in the lab.
             "restart_corosync": argv([meridian, "lab", "corosync", "restart", "--dir", layout.directory, "--node", node]),
             "quorum_status": argv([meridian, "lab", "corosync", "status", "--dir", layout.directory, "--node", node]),
@@ -130,6 +131,15 @@ public enum Lab {
             "cert": .string("\(layout.certificates)/\(node).pem"), "key": .string("\(layout.certificates)/\(node).key"),
             "root": .string(layout.root(node)), "sync_timeout_seconds": .integer(30),
             "commands": .object(commands),
+            // chrony.conf's node-local lines: the agent renders them, the coordinator cannot.
+            "chrony": .object([
+                "drift_file": .string(layout.root(node) + "/chrony.drift"),
+                "lab": .object([
+                    "bind_address": .string(address), "ntp_port": .integer(Int64(LabLayout.serverPort)),
+                    "command_socket": .string(layout.socket(node)), "pid_file": .string(layout.pidFile(node)),
+                    "fast_polling": .bool(true),
+                ]),
+            ]),
         ])
     }
 

@@ -20,17 +20,35 @@ public enum Apply {
     }
 
     public struct Step: Sendable, Equatable {
+        /// What was done on the node, in the order `configure` does it.
+        public enum Name: String, Sendable, CaseIterable, CustomStringConvertible {
+            case connect
+            case otherTimeDaemons = "other time daemons"
+            case chrony, timezone, firewall, rtc
+            case clusterServices = "cluster services"
+            public var description: String { rawValue }
+        }
+
+        public enum Outcome: String, Sendable, CaseIterable, CustomStringConvertible {
+            case changed, unchanged, failed, skipped
+            public var description: String { rawValue }
+        }
+
         public var node: String
-        public var step: String
-        public var outcome: String  // changed, unchanged, failed, skipped
+        public var step: Name
+        public var outcome: Outcome
         public var detail: String
+
+        public init(node: String, step: Name, outcome: Outcome, detail: String) {
+            self.node = node; self.step = step; self.outcome = outcome; self.detail = detail
+        }
     }
 
     public struct Report: Sendable {
         public var steps: [Step]
         public var status: StatusReport
-        public var failed: [Step] { steps.filter { $0.outcome == "failed" } }
-        public var changedAnything: Bool { steps.contains { $0.outcome == "changed" } }
+        public var failed: [Step] { steps.filter { $0.outcome == .failed } }
+        public var changedAnything: Bool { steps.contains { $0.outcome == .changed } }
         /// 2 when a node failed; otherwise the verdict's exit code.
         public var exitCode: Int32 { failed.isEmpty ? Int32(status.severity.rawValue) : 2 }
     }
@@ -46,10 +64,11 @@ public enum Apply {
             configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
         }.flatMap { $0 }
         var steps = serverSteps
-        let serving = servers.filter { node in !serverSteps.contains { $0.node == node.name.description && $0.outcome == "failed" } }
+        let serving = servers.filter { node in !serverSteps.contains { $0.node == node.name.description && $0.outcome == .failed } }
         if serving.isEmpty {
             progress("no time server serves; clients left unchanged")
-            steps += clients.map { Step(node: $0.name.description, step: "chrony", outcome: "skipped", detail: "no time server serves") }
+            steps += clients.map { Step(node: $0.name.description, step: .chrony, outcome: .skipped, detail: "no time server serves") }
+            for step in steps where step.outcome == .skipped { journal.record(node: step.node, step: step.step.rawValue, outcome: step.outcome.rawValue, detail: step.detail) }
         } else {
             if !clients.isEmpty { progress("clients: \(clients.count) at once (at most \(options.concurrency) in parallel)") }
             steps += await FanOut.map(clients, concurrency: options.concurrency) { node in
@@ -57,21 +76,21 @@ public enum Apply {
             }.flatMap { $0 }
         }
         if options.restartClusterServices || cluster.options.restartClusterServices == .rolling {
-            if steps.contains(where: { $0.outcome == "failed" }) {
+            if steps.contains(where: { $0.outcome == .failed }) {
                 progress("cluster services: not restarted, a node failed above")
-                steps.append(Step(node: "-", step: "cluster services", outcome: "skipped", detail: "a node failed above"))
+                steps.append(Step(node: "-", step: .clusterServices, outcome: .skipped, detail: "a node failed above"))
             } else {
                 let rolling = await RollingRestart.run(cluster, context: context, options: options.rolling, progress: progress)
-                for step in rolling { journal.record(node: step.node, step: step.step, outcome: step.outcome, detail: step.detail) }
+                for step in rolling { journal.record(node: step.node, step: step.step.rawValue, outcome: step.outcome.rawValue, detail: step.detail) }
                 steps += rolling
             }
         }
         progress("verifying")
         // After a failure there is nothing to wait for: report the state as it is.
         var settleOptions = options
-        if steps.contains(where: { $0.outcome == "failed" }) { settleOptions.settleSeconds = 0 }
+        if steps.contains(where: { $0.outcome == .failed }) { settleOptions.settleSeconds = 0 }
         let status = await settle(cluster, context: context, options: settleOptions)
-        journal.record(node: "-", step: "apply", outcome: steps.contains { $0.outcome == "failed" } ? "failed" : "finished",
+        journal.record(node: "-", step: "apply", outcome: steps.contains { $0.outcome == .failed } ? "failed" : "finished",
                        detail: "verdict \(status.severity)")
         return Report(steps: steps, status: status)
     }
@@ -82,42 +101,46 @@ public enum Apply {
         let name = node.name.description
         let isServer = cluster.isTimeServer(name)
         var steps: [Step] = []
-        func record(_ step: String, _ outcome: String, _ detail: String) {
+        func record(_ step: Step.Name, _ outcome: Step.Outcome, _ detail: String) {
             steps.append(Step(node: name, step: step, outcome: outcome, detail: detail))
-            journal.record(node: name, step: step, outcome: outcome, detail: detail)
-            if outcome != "unchanged" { progress("\(name): \(step): \(outcome)\(detail.isEmpty ? "" : " — \(detail)")") }
+            journal.record(node: name, step: step.rawValue, outcome: outcome.rawValue, detail: detail)
+            if outcome != .unchanged { progress("\(name): \(step): \(outcome)\(detail.isEmpty ? "" : " — \(detail)")") }
         }
+        func changed(_ flag: Bool) -> Step.Outcome { flag ? .changed : .unchanged }
         let client: AgentClient
         do { client = try Survey.connect(node, context: context, timeout: options.timeout) } catch {
-            record("connect", "failed", "\(error)")
+            record(.connect, .failed, "\(error)")
             return steps
         }
         defer { client.close() }
+        /// The step under way, so a failure is recorded against the step that threw.
+        var current = Step.Name.otherTimeDaemons
         do {
             let others = try client.call(.disableTimeDaemons, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
-            record("other time daemons", others.changed ? "changed" : "unchanged", others.detail)
-            let config = try ChronyConf.render(for: name, in: cluster)
-            let params = ChronyApplyParams(config: config, role: isServer ? "server" : "client",
-                                           timeServers: cluster.timeServerNodes.map(\.address.description),
-                                           waitSeconds: options.syncWaitSeconds)
+            record(current, changed(others.changed), others.detail)
+            current = .chrony
+            let params = ChronyApplyParams(intent: try ChronyIntent(for: name, in: cluster), waitSeconds: options.syncWaitSeconds)
             let applied = try client.call(.applyChrony, params: params, timeout: .seconds(options.syncWaitSeconds * 2 + 60),
                                           as: ChronyApplyResult.self)
-            record("chrony", applied.changed ? "changed" : "unchanged",
+            record(current, changed(applied.changed),
                    applied.changed ? "chrony.conf written, chrony restarted, \(applied.selected.map { "source \($0)" } ?? "") after \(Durations.duration(applied.waitedSeconds))" : "chrony.conf already as planned")
+            current = .timezone
             let zone = try client.call(.setTimezone, params: TimezoneParams(timezone: cluster.timezone.description),
                                        timeout: options.timeout, as: ChangeResult.self)
-            record("timezone", zone.changed ? "changed" : "unchanged", zone.detail)
+            record(current, changed(zone.changed), zone.detail)
             if isServer && cluster.options.firewall == .open {
+                current = .firewall
                 let opened = try client.call(.openNTP, params: OpenNTPParams(subnets: cluster.subnets.map(\.description)),
                                              timeout: options.timeout, as: ChangeResult.self)
-                record("firewall", opened.changed ? "changed" : "unchanged", opened.detail)
+                record(current, changed(opened.changed), opened.detail)
             }
             if isServer && cluster.options.rtcSync && applied.changed {
+                current = .rtc
                 let rtc = try client.call(.syncRTC, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
-                record("rtc", rtc.changed ? "changed" : "unchanged", rtc.detail)
+                record(current, changed(rtc.changed), rtc.detail)
             }
         } catch {
-            record(steps.last?.step == "other time daemons" ? "chrony" : "action", "failed", describe(error))
+            record(current, .failed, describe(error))
         }
         return steps
     }

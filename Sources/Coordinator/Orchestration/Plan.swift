@@ -1,13 +1,18 @@
 import ClockSync
+import SecureTransport
 
-/// `meridian plan`: per node, what `apply` would change. Changes nothing.
+/// `meridian plan`: per node, what `apply` would change. Changes nothing. The chrony.conf diff
+/// is between the file as it is and the file the agent itself renders for the cluster file's
+/// intent (`chrony.preview`): the plan shows exactly what `apply` would write.
 public struct PlanEntry: Sendable, Encodable {
     public var node: String
-    public var role: String
+    public var role: ChronyIntent.Role
     public var reachable: Bool
     public var chronyDiff: String
     public var timezoneChange: String?
     public var actions: [String]
+    /// Set when the node is unreachable or its chrony.conf cannot be planned; then there is no
+    /// diff and no action, and the plan fails.
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
@@ -15,28 +20,50 @@ public struct PlanEntry: Sendable, Encodable {
         case chronyDiff = "chrony_diff"
         case timezoneChange = "timezone_change"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(node, forKey: .node)
+        try c.encode(role.rawValue, forKey: .role)
+        try c.encode(reachable, forKey: .reachable)
+        try c.encode(chronyDiff, forKey: .chronyDiff)
+        try c.encodeIfPresent(timezoneChange, forKey: .timezoneChange)
+        try c.encode(actions, forKey: .actions)
+        try c.encodeIfPresent(error, forKey: .error)
+    }
 }
 
 public enum Plan {
+    /// The survey a plan needs: facts, clocks, and every agent's rendering of its intent.
+    public static func survey(_ cluster: ClusterFile, context: TLSContext) async -> [NodeReport] {
+        var options = Survey.Options()
+        options.previewChrony = true
+        return await Survey.run(cluster, context: context, options: options)
+    }
+
     public static func build(_ cluster: ClusterFile, from survey: [NodeReport]) -> [PlanEntry] {
         survey.map { report in
             let name = report.name
-            let role = report.isTimeServer ? "server" : "client"
-            guard let facts = report.facts else {
-                return PlanEntry(node: name, role: role, reachable: false, chronyDiff: "", timezoneChange: nil, actions: [], error: report.error)
+            let role = report.role
+            func failed(_ error: String, reachable: Bool) -> PlanEntry {
+                PlanEntry(node: name, role: role, reachable: reachable, chronyDiff: "", timezoneChange: nil, actions: [], error: error)
             }
-            let rendered = (try? ChronyConf.render(for: name, in: cluster)) ?? ""
-            let current = facts.chronyConf ?? ""
-            let diff = ConfigDiff.unified(old: current, new: rendered, oldLabel: "\(name):/etc/chrony/chrony.conf (current)",
-                                          newLabel: "\(name):/etc/chrony/chrony.conf (planned)")
+            guard let facts = report.facts else { return failed(report.error ?? "no facts", reachable: false) }
+            // A file that cannot be rendered is an error, never a diff against an empty file.
+            guard let preview = report.chronyPreview else {
+                return failed("cannot plan chrony.conf: \(report.previewError ?? "the survey did not ask the agent for chrony.preview")", reachable: true)
+            }
+            let diff = preview.changed ? ConfigDiff.unified(old: preview.current ?? "", new: preview.config,
+                                                            oldLabel: "\(name):\(ChronyConf.path) (current)",
+                                                            newLabel: "\(name):\(ChronyConf.path) (planned)") : ""
             var actions: [String] = []
             for daemon in facts.otherTimeDaemons { actions.append("stop and disable \(daemon)") }
-            if !diff.isEmpty {
-                actions.append("write chrony.conf (backup kept), restart chrony, wait until it \(report.isTimeServer ? "serves" : "selected a time server")")
+            if preview.changed {
+                actions.append("write chrony.conf (backup kept), restart chrony, wait until it \(role == .server ? "serves" : "selected a time server")")
             }
             let zone = facts.timezone == cluster.timezone.description ? nil : "\(facts.timezone ?? "unknown") → \(cluster.timezone)"
             if let zone { actions.append("set timezone \(zone)") }
-            if report.isTimeServer && cluster.options.rtcSync && !diff.isEmpty { actions.append("set the RTC from the system clock") }
+            if role == .server && cluster.options.rtcSync && preview.changed { actions.append("set the RTC from the system clock") }
             return PlanEntry(node: name, role: role, reachable: true, chronyDiff: diff, timezoneChange: zone, actions: actions, error: nil)
         }
     }
@@ -44,15 +71,21 @@ public enum Plan {
     public static func render(_ entries: [PlanEntry]) -> String {
         var text = ""
         for entry in entries {
-            text += "== \(entry.node) (\(entry.role))\n"
-            if let error = entry.error { text += "  unreachable: \(error)\n\n"; continue }
+            text += "== \(entry.node) (\(entry.role.rawValue))\n"
+            if let error = entry.error { text += "  \(entry.reachable ? "error" : "unreachable"): \(error)\n\n"; continue }
             if entry.actions.isEmpty { text += "  nothing to change\n\n"; continue }
             for action in entry.actions { text += "  - \(action)\n" }
             if !entry.chronyDiff.isEmpty { text += entry.chronyDiff }
             text += "\n"
         }
         let changing = entries.filter { !$0.actions.isEmpty }.count
-        text += changing == 0 ? "nothing to change: every reachable node matches the cluster file" : "\(changing) of \(entries.count) nodes would change"
+        let failed = entries.filter { $0.error != nil }.count
+        if failed > 0 {
+            text += "\(failed) of \(entries.count) nodes cannot be planned (see above)"
+            if changing > 0 { text += "; \(changing) would change" }
+        } else {
+            text += changing == 0 ? "nothing to change: every node matches the cluster file" : "\(changing) of \(entries.count) nodes would change"
+        }
         return text
     }
 }

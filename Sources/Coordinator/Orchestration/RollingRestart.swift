@@ -21,7 +21,7 @@ public enum RollingRestart {
                 restartAll(cluster, context: context, options: options, progress: progress)
             }
         } catch {
-            return [Apply.Step(node: "-", step: "cluster services", outcome: "failed", detail: "\(error)")]
+            return [Apply.Step(node: "-", step: .clusterServices, outcome: .failed, detail: "\(error)")]
         }
     }
 
@@ -35,12 +35,12 @@ public enum RollingRestart {
             case .absent: continue
             case .quorate: withStack += 1
             case .notQuorate(let why):
-                return [Apply.Step(node: node.name.description, step: "cluster services", outcome: "failed",
+                return [Apply.Step(node: node.name.description, step: .clusterServices, outcome: .failed,
                                    detail: "refusing to restart anything: the cluster is not quorate (\(why))")]
             }
         }
         guard withStack > 0 else {
-            return [Apply.Step(node: "-", step: "cluster services", outcome: "skipped", detail: "no corosync/pvecm on the nodes")]
+            return [Apply.Step(node: "-", step: .clusterServices, outcome: .skipped, detail: "no corosync/pvecm on the nodes")]
         }
         for (index, node) in cluster.nodes.enumerated() {
             let name = node.name.description
@@ -52,7 +52,7 @@ public enum RollingRestart {
                     _ = try client.call(.restartService, params: ServiceParams(service: service), timeout: options.timeout, as: ChangeResult.self)
                 }
             } catch {
-                steps.append(Apply.Step(node: name, step: "cluster services", outcome: "failed", detail: "\(error)"))
+                steps.append(Apply.Step(node: name, step: .clusterServices, outcome: .failed, detail: "\(error)"))
                 return steps + skipped(cluster.nodes.dropFirst(index + 1))
             }
             let deadline = ContinuousClock.now + options.quorumWait
@@ -68,17 +68,17 @@ public enum RollingRestart {
                 ChildProcess.sleep(.seconds(1))
             }
             guard back else {
-                steps.append(Apply.Step(node: name, step: "cluster services", outcome: "failed",
+                steps.append(Apply.Step(node: name, step: .clusterServices, outcome: .failed,
                                         detail: "quorum did not come back within \(options.quorumWait) (\(last)); stopped here, no other node touched"))
                 return steps + skipped(cluster.nodes.dropFirst(index + 1))
             }
-            steps.append(Apply.Step(node: name, step: "cluster services", outcome: "changed", detail: "corosync and pve-cluster restarted; quorate again"))
+            steps.append(Apply.Step(node: name, step: .clusterServices, outcome: .changed, detail: "corosync and pve-cluster restarted; quorate again"))
         }
         return steps
     }
 
     static func skipped(_ nodes: ArraySlice<ClusterFile.Node>) -> [Apply.Step] {
-        nodes.map { Apply.Step(node: $0.name.description, step: "cluster services", outcome: "skipped", detail: "an earlier node did not regain quorum") }
+        nodes.map { Apply.Step(node: $0.name.description, step: .clusterServices, outcome: .skipped, detail: "an earlier node did not regain quorum") }
     }
 
     enum Quorum { case absent, quorate, notQuorate(String) }

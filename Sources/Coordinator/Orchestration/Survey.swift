@@ -12,8 +12,13 @@ public struct NodeReport: Sendable {
     /// The node's clock minus this machine's clock (seconds), from `time.probe`.
     public var offsetFromHere: Double?
     public var error: String?
+    /// What the agent would write for the cluster file's intent (`chrony.preview`), when the
+    /// survey asked for it; `previewError` says why there is none.
+    public var chronyPreview: ChronyPreviewResult?
+    public var previewError: String?
 
     public var name: String { node.name.description }
+    public var role: ChronyIntent.Role { isTimeServer ? .server : .client }
     public var reachable: Bool { error == nil }
 }
 
@@ -23,6 +28,8 @@ public enum Survey {
         public var concurrency = 32
         public var timeout: Duration = .seconds(10)
         public var probes = 4
+        /// Also ask each agent to render the cluster file's intent (`meridian plan`).
+        public var previewChrony = false
         public init() {}
     }
 
@@ -44,6 +51,14 @@ public enum Survey {
             report.facts = facts
             report.parsed = parse(facts, node: name)
             report.offsetFromHere = try Ping.measureOffset(client, probes: options.probes, timeout: options.timeout).offset
+            if options.previewChrony {
+                do {
+                    let params = ChronyPreviewParams(intent: try ChronyIntent(for: name, in: cluster))
+                    report.chronyPreview = try client.call(.previewChrony, params: params, timeout: options.timeout, as: ChronyPreviewResult.self)
+                } catch {
+                    report.previewError = "\(error)"
+                }
+            }
         } catch {
             report.error = "\(error)"
             report.parsed.unreachable = "\(error)"

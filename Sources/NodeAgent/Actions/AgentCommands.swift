@@ -8,6 +8,8 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
     public var isActive = ["systemctl", "is-active", "--quiet"]
     public var disableNow = ["systemctl", "disable", "--now"]
     public var setTimezone = ["timedatectl", "set-timezone"]
+    /// The timezone fact (`Timezone=` line); empty: read `root`/etc/timezone instead.
+    public var showTimedate = ["timedatectl", "show"]
     public var hwclockSystohc = ["hwclock", "--systohc"]
     public var restartCorosync = ["systemctl", "restart", "corosync.service"]
     public var restartPveCluster = ["systemctl", "restart", "pve-cluster.service"]
@@ -31,6 +33,7 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         case isActive = "is_active"
         case disableNow = "disable_now"
         case setTimezone = "set_timezone"
+        case showTimedate = "show_timedate"
         case hwclockSystohc = "hwclock_systohc"
         case restartCorosync = "restart_corosync"
         case restartPveCluster = "restart_pve_cluster"
@@ -62,6 +65,7 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         isActive = try read(.isActive, defaults.isActive)
         disableNow = try read(.disableNow, defaults.disableNow)
         setTimezone = try read(.setTimezone, defaults.setTimezone)
+        showTimedate = try read(.showTimedate, defaults.showTimedate)
         hwclockSystohc = try read(.hwclockSystohc, defaults.hwclockSystohc)
         restartCorosync = try read(.restartCorosync, defaults.restartCorosync)
         restartPveCluster = try read(.restartPveCluster, defaults.restartPveCluster)

@@ -3,42 +3,56 @@ import ClockSync
 import SecureTransport
 import WireProtocol
 
-/// `chrony.apply`: write the new chrony.conf atomically (keeping the original and recent
-/// backups), restart chrony, and wait until it serves (time server) or selected one of the
-/// cluster's time servers (client). If chrony does not come up or selects nothing in time, the
-/// previous file is put back, chrony restarted, and the failure reported with its evidence.
+/// `chrony.apply`: render chrony.conf from the coordinator's intent and this node's own settings,
+/// write it atomically (keeping the original and recent backups), restart chrony, and wait until
+/// it serves (time server) or selected one of the intent's servers (client). If chrony does not
+/// come up or selects nothing in time, the previous file is put back, chrony restarted, and the
+/// failure reported with its evidence. `chrony.preview` renders the same file and writes nothing.
 struct ChronyApplyAction: Sendable {
+    let node: String
     let commands: AgentCommands
     let files: ManagedFiles
+    let local: ChronyLocalSettings
     let runner: CommandRunner
     let maxWaitSeconds: Double
 
+    /// The file this node would get. The intent was validated when it was decoded; the node
+    /// check is here because only the agent knows its own name.
+    func render(_ intent: ChronyIntent) throws(RPCError) -> String {
+        guard intent.node.description.lowercased() == node.lowercased() else {
+            throw RPCError.invalidParams("field \"intent.node\": \"\(intent.node)\" is not this node (\(node))")
+        }
+        do { try intent.validate() } catch { throw RPCError.invalidParams("field \"intent.\(error.field)\": \"\(error.value)\" \(error.problem)") }
+        var settings = local
+        settings.backupDirectory = files.backupDirectory
+        return ChronyConf.render(intent, local: settings)
+    }
+
+    func preview(_ params: ChronyPreviewParams) throws(RPCError) -> ChronyPreviewResult {
+        let config = try render(params.intent)
+        let current = files.readText(files.chronyConf)
+        return ChronyPreviewResult(config: config, current: current, changed: current != config)
+    }
+
     func run(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
-        guard params.role == "server" || params.role == "client" else {
-            throw RPCError.invalidParams("role must be \"server\" or \"client\", got \"\(params.role)\"")
-        }
-        guard !params.config.isEmpty, params.config.utf8.count <= 256 * 1024 else {
-            throw RPCError.invalidParams("config must be 1 byte to 256 KiB")
-        }
-        guard params.role == "server" || !params.timeServers.isEmpty else {
-            throw RPCError.invalidParams("a client needs time_servers to wait for")
-        }
+        let config = try render(params.intent)
+        let role = params.intent.role
         let previous = files.readText(files.chronyConf)
-        if previous == params.config {
+        if previous == config {
             return ChronyApplyResult(changed: false, backup: nil, selected: nil, waitedSeconds: 0)
         }
         let backup = try keepBackups(of: previous)
-        try write(params.config, stage: "write chrony.conf")
+        try write(config, stage: "write chrony.conf")
         let start = ContinuousClock.now
         let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
         var evidence = [restart]
         var selected: String?
         if restart.succeeded {
-            let wait = min(max(params.waitSeconds, 1), maxWaitSeconds)
-            (selected, evidence) = waitForSync(role: params.role, servers: Set(params.timeServers), timeout: .seconds(wait), evidence: evidence)
+            let wait = min(params.waitSeconds, maxWaitSeconds)
+            (selected, evidence) = waitForSync(role: role, servers: Set(params.intent.serverAddresses), timeout: .seconds(wait), evidence: evidence)
         }
         guard let selected else {
-            let stage = restart.succeeded ? "wait for chrony to \(params.role == "server" ? "serve" : "select a time server")" : "restart chrony"
+            let stage = restart.succeeded ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
             let rolledBack = rollBack(to: previous, evidence: &evidence)
             throw RPCError(code: RPCError.actionFailed,
                            message: "\(stage) failed; \(rolledBack ? "previous chrony.conf restored and chrony restarted" : "rollback FAILED, see evidence")",
@@ -49,14 +63,14 @@ struct ChronyApplyAction: Sendable {
     }
 
     /// Polls chronyc until the node serves or selected a cluster time server.
-    func waitForSync(role: String, servers: Set<String>, timeout: Duration, evidence: [CommandOutput]) -> (String?, [CommandOutput]) {
+    func waitForSync(role: ChronyIntent.Role, servers: Set<String>, timeout: Duration, evidence: [CommandOutput]) -> (String?, [CommandOutput]) {
         let deadline = ContinuousClock.now + timeout
         var last: [CommandOutput] = []
         repeat {
             let tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
             let sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
             last = [tracking, sources]
-            if role == "server" {
+            if role == .server {
                 if tracking.succeeded, let parsed = try? ChronyTracking(csv: tracking.stdout), parsed.isLocalReference || parsed.isSynchronised {
                     return (parsed.isLocalReference ? "LOCAL" : parsed.referenceName, evidence)
                 }
@@ -78,10 +92,11 @@ struct ChronyApplyAction: Sendable {
                 try AtomicFile.write(Array(previous.utf8), to: files.original, mode: 0o644)
             }
             let now = WallClock.now()
-            let path = "\(files.backupDirectory)/chrony.conf.\(now.seconds).\(String(now.nanoseconds / 1_000_000).leftPadded(3))"
+            let path = "\(files.backupDirectory)/\(ChronyBackups.timestampedPrefix)\(now.seconds).\(String(now.nanoseconds / 1_000_000).leftPadded(3))"
             try AtomicFile.write(Array(previous.utf8), to: path, mode: 0o644)
-            let timestamped = AtomicFile.list(files.backupDirectory).filter { $0.hasPrefix("chrony.conf.") && $0 != "chrony.conf.meridian-orig" }
-            for old in timestamped.dropLast(ManagedFiles.keptBackups) { AtomicFile.remove("\(files.backupDirectory)/\(old)") }
+            let timestamped = AtomicFile.list(files.backupDirectory)
+                .filter { $0.hasPrefix(ChronyBackups.timestampedPrefix) && $0 != ChronyBackups.originalName }
+            for old in timestamped.dropLast(ChronyBackups.kept) { AtomicFile.remove("\(files.backupDirectory)/\(old)") }
             return path
         } catch {
             throw RPCError(code: RPCError.actionFailed, message: "cannot back up chrony.conf: \(error)")

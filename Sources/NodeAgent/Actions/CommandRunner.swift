@@ -1,3 +1,4 @@
+import ClockSync
 import HostSystem
 import SecureTransport
 import WireProtocol
@@ -35,12 +36,18 @@ struct CommandRunner: Sendable {
 struct ManagedFiles: Sendable {
     let root: String
     var chronyConf: String { root + "/etc/chrony/chrony.conf" }
-    var backupDirectory: String { root + "/var/lib/meridian/backups" }
+    var backupDirectory: String { root + ChronyBackups.directory }
     /// The node's chrony.conf as it was before Meridian first wrote it; kept forever.
-    var original: String { backupDirectory + "/chrony.conf.meridian-orig" }
+    var original: String { backupDirectory + "/" + ChronyBackups.originalName }
     var timezoneFile: String { root + "/etc/timezone" }
     var proxmoxFirewall: String { root + "/etc/pve/firewall/cluster.fw" }
-    static let keptBackups = 5
+
+    /// Whether `path` is an absolute path under `root` with no `.` or `..` component (with an
+    /// empty root, any such absolute path).
+    func contains(_ path: String) -> Bool {
+        guard path.hasPrefix("/"), !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return false }
+        return root.isEmpty || path == root || path.hasPrefix(root + "/")
+    }
 
     func readText(_ path: String) -> String? {
         guard let bytes = try? AtomicFile.read(path, limit: 1 << 20) else { return nil }

@@ -15,7 +15,7 @@ struct FactsAction: Sendable {
         var facts = FactsResult(node: node, hostname: firstLine(runner.run(commands.hostname, timeout: .seconds(5))) ?? node)
         facts.chronyVersion = firstLine(runner.run(commands.chronydVersion, timeout: .seconds(5)))
         facts.chronyConf = conf
-        facts.foreignSourceFiles = conf.map(foreignSourceFiles(in:)) ?? []
+        if let conf { (facts.foreignSourceFiles, facts.sourceDirectoriesOutsideRoot) = foreignSourceFiles(in: conf) }
         facts.tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
         facts.sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
         facts.sourcestats = runner.run(commands.chronyc + ["-c", "sourcestats"], timeout: .seconds(5))
@@ -40,26 +40,28 @@ struct FactsAction: Sendable {
         return nil
     }
 
-    /// The zone from timedatectl where there is one, else /etc/timezone (the lab's nodes).
+    /// The zone from the config's `show_timedate` command (`timedatectl show`) where there is
+    /// one, else `root`/etc/timezone (the lab's nodes).
     func timezone() -> String? {
-        if !commands.setTimezone.isEmpty {
-            let show = runner.run(["timedatectl", "show"], timeout: .seconds(5))
+        if !commands.showTimedate.isEmpty {
+            let show = runner.run(commands.showTimedate, timeout: .seconds(5))
             if show.succeeded, let status = try? TimedateStatus(show: show.stdout) { return status.timezone }
         }
         return files.readText(files.timezoneFile).flatMap { try? EtcTimezone.parse($0) }
     }
 
-    /// Files in the directories the current config names with `sourcedir` or `confdir`.
-    func foreignSourceFiles(in conf: String) -> [String] {
+    /// The files chronyd would read from the `sourcedir`/`confdir` directories the current config
+    /// names (`*.sources`, `*.conf`), from directories inside the agent's root only. A directory
+    /// outside it (`sourcedir /etc` in a lab node's file) is reported, never listed: the agent
+    /// does not become a way to list any directory on the machine.
+    func foreignSourceFiles(in conf: String) -> (files: [String], outsideRoot: [String]) {
         var found: [String] = []
-        for line in conf.split(separator: "\n") {
-            let words = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard words.count >= 2, words[0] == "sourcedir" || words[0] == "confdir" else { continue }
-            for directory in words.dropFirst() {
-                found += AtomicFile.list(String(directory)).map { "\(directory)/\($0)" }
-            }
+        var outside: [String] = []
+        for (directory, suffix) in ChronyConf.sourceDirectories(in: conf) {
+            guard files.contains(directory) else { outside.append(directory); continue }
+            found += AtomicFile.list(directory).filter { $0.hasSuffix(suffix) }.map { "\(directory)/\($0)" }
         }
-        return found.sorted()
+        return (found.sorted(), outside)
     }
 
     func firstLine(_ output: CommandOutput) -> String? {
