@@ -32,7 +32,7 @@ struct DeployCommand: AsyncParsableCommand {
         do {
             reports = try await Deploy.run(cluster, settings: deploySettings,
                                            certificates: CertificateDirectory(path: options.certs ?? cluster.certificateDirectory),
-                                           options: deployOptions) { Console.error("meridian: \($0)\n") }
+                                           options: deployOptions) { note($0) }
         } catch { throw fail("\(error)", code: ExitStatus.critical) }
         if json {
             print(JSONText.encode(reports))
@@ -67,14 +67,14 @@ struct UndeployCommand: AsyncParsableCommand {
         do {
             result = try await Undeploy.run(cluster, nodes: nodes, settings: deploySettings,
                                             certificates: CertificateDirectory(path: options.certs ?? cluster.certificateDirectory)) {
-                Console.error("meridian: \($0)\n")
+                note($0)
             }
         } catch { throw fail("\(error)", code: ExitStatus.critical) }
         if json {
             print(JSONText.encode(result.removed))
         } else {
             for report in result.removed {
-                print("\(report.node): \(report.outcome)\(report.revokedSerial.map { ", certificate \($0) revoked" } ?? "")\(report.error.map { ": \($0)" } ?? "")")
+                say("\(report.node): \(report.outcome)\(report.revokedSerial.map { ", certificate \($0) revoked" } ?? "")\(report.error.map { ": \($0)" } ?? "")")
             }
         }
         if result.removed.contains(where: { $0.outcome == "failed" }) || result.redeployed.contains(where: { $0.outcome == "failed" }) {

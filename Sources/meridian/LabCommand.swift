@@ -33,7 +33,7 @@ struct LabCommand: AsyncParsableCommand {
             let requestCopy = request
             do {
                 _ = try await DedicatedThread.run(name: "lab-up") {
-                    try Lab.up(requestCopy) { Console.error("meridian: \($0)\n") }
+                    try Lab.up(requestCopy) { note($0) }
                 }
             } catch { throw fail("\(error)", code: ExitCode(2)) }
             print("export MERIDIAN_CLUSTER=\(LabLayout(directory: dir).clusterFile)")
@@ -114,7 +114,7 @@ struct LabCommand: AsyncParsableCommand {
                 case "break-on-restart": try LabCorosync.breakOnRestart(layout, node: node)
                 case "status":
                     let status = LabCorosync.status(layout, node: node)
-                    print(status.text, terminator: "")
+                    print(status.text, terminator: "")  // what an agent parses, not for a terminal
                     if !status.quorate { throw ExitCode(2) }
                 default: throw ValidationError("action must be restart, status, break or break-on-restart")
                 }

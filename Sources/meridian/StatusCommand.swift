@@ -57,13 +57,13 @@ struct ApplyCommand: AsyncParsableCommand {
         applyOptions.settleSeconds = settle
         applyOptions.restartClusterServices = restartClusterServices
         let report = await Apply.run(cluster, context: context, options: applyOptions) { line in
-            Console.error("meridian: \(line)\n")
+            note(line)
         }
         if !report.changedAnything && report.failed.isEmpty {
-            Console.error("meridian: nothing changed: every node already matched the cluster file\n")
+            note("nothing changed: every node already matched the cluster file")
         }
         for failure in report.failed {
-            Console.error("meridian: FAILED \(failure.node) at \(failure.step): \(failure.detail)\n")
+            note("FAILED \(failure.node) at \(failure.step): \(failure.detail)")
         }
         print(json ? report.status.json.prettyText : StatusTable.render(report.status))
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
