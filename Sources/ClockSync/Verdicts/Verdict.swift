@@ -2,7 +2,14 @@
 public struct NodeVerdict: Sendable, Equatable {
     public var node: String
     public var findings: [Finding]
+    /// A time server that serves time (its local clock, or a fellow server in orphan mode).
+    public var serves = false
+    /// A time server that does not serve while another one does: its own verdict stays, but it
+    /// weighs as a warning in the cluster's (the clients still have time).
+    public var redundant = false
     public var severity: Severity { findings.isEmpty ? .ok : Severity.worst(findings.map(\.severity)) }
+    /// What this node adds to the cluster's verdict.
+    public var clusterSeverity: Severity { redundant && severity == .critical ? .warning : severity }
     /// The problems only (ok findings are context).
     public var problems: [Finding] { findings.filter { $0.severity != .ok } }
 }
@@ -10,7 +17,8 @@ public struct NodeVerdict: Sendable, Equatable {
 public struct ClusterVerdict: Sendable, Equatable {
     public var nodes: [NodeVerdict]
     public var clusterFindings: [Finding]
-    public var severity: Severity { Severity.worst(nodes.map(\.severity) + clusterFindings.map(\.severity)) }
+    /// From the nodes' weights (`NodeVerdict.clusterSeverity`) and the cross-node findings.
+    public var severity: Severity { Severity.worst(nodes.map(\.clusterSeverity) + clusterFindings.map(\.severity)) }
 }
 
 public enum Verdict {
@@ -28,16 +36,23 @@ public enum Verdict {
             return NodeVerdict(node: name, findings: findings)
         }
         guard let tracking = facts.tracking else {
-            add(.unknown, "no chrony tracking report (is chronyd running?)")
+            switch facts.trackingFailure {
+            case .daemonNotRunning?: add(.critical, facts.trackingFailure?.description ?? "")
+            case let failure?: add(.unknown, "no chrony tracking report: \(failure)")
+            case nil: add(.unknown, "no chrony tracking report")
+            }
             return NodeVerdict(node: name, findings: findings)
         }
+        var serves = false
         let serverAddresses = Set(cluster.timeServerNodes.map(\.address.description))
         if cluster.isTimeServer(name) {
             let peerOK = cluster.usesOrphanMode && serverAddresses.contains(tracking.referenceName)
             if tracking.isLocalReference && tracking.stratum == serverStratum {
                 add(.ok, "serving its local clock at stratum \(serverStratum)")
+                serves = true
             } else if peerOK {
                 add(.ok, "following time server \(tracking.referenceName) (orphan mode)")
+                serves = true
             } else if !tracking.isSynchronised {
                 add(.critical, "time server has no reference (chronyd: \(tracking.leapStatus.rawValue))")
             } else {
@@ -67,8 +82,11 @@ public enum Verdict {
         }
         if facts.firewall == .blocked && cluster.isTimeServer(name) {
             add(.critical, "firewall blocks NTP (UDP 123) on a time server")
+            serves = false
         }
-        return NodeVerdict(node: name, findings: findings)
+        var verdict = NodeVerdict(node: name, findings: findings)
+        verdict.serves = serves
+        return verdict
     }
 
     static func clientSources(_ name: String, _ tracking: ChronyTracking, _ sources: ChronySources?, _ servers: Set<String>) -> [Finding] {
@@ -121,8 +139,18 @@ public enum Verdict {
     /// Every node's verdict, plus what only shows across nodes: one timezone everywhere, and a
     /// node of the cluster file that reported nothing.
     public static func evaluate(cluster facts: [NodeFacts], in cluster: ClusterFile) -> ClusterVerdict {
-        let verdicts = facts.map { evaluate($0, in: cluster) }
+        var verdicts = facts.map { evaluate($0, in: cluster) }
         var findings: [Finding] = []
+        // With 2-3 time servers, one that does not serve leaves the cluster served by the others:
+        // the cluster is degraded (warning), not down, as long as one of them serves.
+        let serving = verdicts.filter { $0.serves && $0.severity != .critical }.map(\.node)
+        if !serving.isEmpty {
+            for index in verdicts.indices where cluster.isTimeServer(verdicts[index].node) && !verdicts[index].serves
+                && verdicts[index].severity == .critical {
+                verdicts[index].redundant = true
+                findings.append(Finding(.warning, "time server \(verdicts[index].node) does not serve; \(serving.joined(separator: ", ")) still serve\(serving.count == 1 ? "s" : "")"))
+            }
+        }
         let zones = Dictionary(grouping: facts.compactMap { f in f.timezone.map { (f.node, $0) } }, by: \.1)
         if zones.count > 1 {
             let list = zones.keys.sorted().map { zone in "\(zone): \(zones[zone, default: []].map(\.0).sorted().joined(separator: ", "))" }
