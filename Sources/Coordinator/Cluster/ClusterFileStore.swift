@@ -11,10 +11,11 @@ public enum ClusterFileStore {
         flag ?? ChildProcess.inheritedEnvironment["MERIDIAN_CLUSTER"] ?? ClusterFile.defaultPath
     }
 
-    /// A zone exists when the tz database has a file for it (as `timedatectl set-timezone` checks).
+    /// A zone exists when the tz database has a compiled zone file for it (as `timedatectl
+    /// set-timezone` checks); `leapseconds`, `posixrules`, `right/…` and directories do not count.
     public static func timezoneExists(_ name: String) -> Bool {
-        guard TimezoneName(name) != nil else { return false }
-        return AtomicFile.isRegularFile("/usr/share/zoneinfo/" + name)
+        guard let zone = TimezoneName(name) else { return false }
+        return zone.isInstalled { AtomicFile.isRegularFile($0) ? (try? AtomicFile.read($0, limit: 1 << 20)) ?? nil : nil }
     }
 
     public static func load(_ path: String) throws(CoordinatorError) -> ClusterFile {

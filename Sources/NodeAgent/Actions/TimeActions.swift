@@ -12,7 +12,9 @@ struct TimeActions: Sendable {
     let facts: FactsAction
 
     func setTimezone(_ params: TimezoneParams) throws(RPCError) -> ChangeResult {
-        guard TimezoneName(params.timezone) != nil, AtomicFile.isRegularFile("/usr/share/zoneinfo/" + params.timezone) else {
+        // A real zone: a compiled TZif file, not leapseconds/posixrules/right/… (ClockSync's check).
+        guard let zone = TimezoneName(params.timezone),
+              zone.isInstalled(reading: { AtomicFile.isRegularFile($0) ? (try? AtomicFile.read($0, limit: 1 << 20)) ?? nil : nil }) else {
             throw RPCError.invalidParams("timezone \"\(params.timezone)\" is not in this node's tz database")
         }
         if facts.timezone() == params.timezone { return ChangeResult(changed: false, detail: "already \(params.timezone)") }
