@@ -13,10 +13,12 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .customLong("node"), help: "Only this node (repeatable).") var nodes: [String] = []
     @Option(help: "Deploy settings (JSON; see protocol/deploy-settings.md).") var settings: String?
     @Option(name: .customLong("ssh-option"), help: "Extra ssh option, e.g. -oConnectTimeout=5 (repeatable).") var sshOptions: [String] = []
-    @Option(help: "Nodes deployed in parallel at most.") var concurrency = 8
+    @Option(parsing: .unconditional, help: "Nodes deployed in parallel at most (1...64).") var concurrency = 8
     @Flag(help: "Print what would be done, change nothing.") var dryRun = false
     @Flag(help: "Issue fresh keys and certificates.") var renew = false
     @Flag(help: "Print JSON: per node outcome, actions, failed_step, error.") var json = false
+
+    func validate() throws { try OptionRange.check(concurrency, "--concurrency", 1...64) }
 
     func run() async throws {
         let (cluster, _, _) = try options.load()
@@ -26,7 +28,7 @@ struct DeployCommand: AsyncParsableCommand {
         var deployOptions = Deploy.Options()
         deployOptions.dryRun = dryRun
         deployOptions.renew = renew
-        deployOptions.concurrency = max(1, concurrency)
+        deployOptions.concurrency = concurrency
         deployOptions.nodes = nodes
         let reports: [Deploy.Report]
         do {
