@@ -211,6 +211,7 @@ import WireProtocol
     @Test func invalidClusterFileStopsBeforeAnyAgentIsContacted() throws {
         try directory.write("cluster.json", #"{"name": "lab", "time_servers": ["node9"], "subnets": ["127.0.0.0/8"], "timezone": "UTC", "nodes": [{"name": "node1", "address": "127.0.0.2"}]}"#)
         let error = #expect(throws: CoordinatorError.self) { try ClusterFileStore.load(directory.file("cluster.json")) }
+        #expect(error?.kind == .invalid)
         #expect(error?.description.contains("time_servers[0]: \"node9\" is not one of the nodes") == true)
     }
 }

@@ -46,12 +46,12 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         let all = try decoder.container(keyedBy: AgentConfiguration.AnyKey.self).allKeys.map(\.stringValue)
         let known = Set(Key.allCases.map(\.rawValue))
         if let unknown = all.sorted().first(where: { !known.contains($0) }) {
-            throw AgentError("unknown command \"commands.\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+            throw AgentError(.invalidCommand, "unknown command \"commands.\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
         let c = try decoder.container(keyedBy: Key.self)
         func read(_ key: Key, _ fallback: [String]) throws -> [String] {
             guard let argv = try c.decodeIfPresent([String].self, forKey: key) else { return fallback }
-            if let first = argv.first, first.isEmpty { throw AgentError("commands.\(key.rawValue): the program must not be empty") }
+            if let first = argv.first, first.isEmpty { throw AgentError(.invalidCommand, "commands.\(key.rawValue): the program must not be empty") }
             return argv
         }
         let defaults = AgentCommands()
