@@ -88,7 +88,7 @@ import Testing
         #expect(throws: ParseError.self) { try ChronyTracking(text: text) }
     }
 
-    @Test(arguments: malformedInputs.filter { !$0.trimmingSpaces.isEmpty && $0 != "\n\n" } + [
+    @Test(arguments: malformedInputs.filter { !$0.trimmingWhitespace.isEmpty && $0 != "\n\n" } + [
         "^,*,127.0.0.2,10,-2,999,0,0,0,0",
         "!,*,127.0.0.2,10,-2,377,0,0,0,0",
         "^,Q,127.0.0.2,10,-2,377,0,0,0,0",

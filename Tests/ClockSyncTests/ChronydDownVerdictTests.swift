@@ -7,7 +7,7 @@ import Testing
 @Suite struct ChronydDownVerdictTests {
     static func captured(_ folder: String, _ report: String) throws -> ChronycFailure {
         let base = "chrony/\(folder)/\(report)"
-        let status = Int32(try fixture(base + ".status").trimmingSpaces) ?? -1
+        let status = Int32(try fixture(base + ".status").trimmingWhitespace) ?? -1
         return ChronycFailure(status: status, stdout: try fixture(base + ".stdout"), stderr: try fixture(base + ".stderr"))
     }
 

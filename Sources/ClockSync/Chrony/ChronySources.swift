@@ -141,16 +141,16 @@ public struct ChronySources: Sendable, Equatable {
 /// chronyc's human units: `+6816ns`, `-12us`, `3ms`, `1.5s`; `34`, `12m`, `3h`, `2d`, `1y`.
 enum ChronyUnits {
     static func offset(_ text: some StringProtocol, _ input: String, line: Int) throws(ParseError) -> Double {
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingWhitespace
         let scales: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("s", 1)]
         for (suffix, scale) in scales where trimmed.hasSuffix(suffix) {
-            if let value = Double(trimmed.dropLast(suffix.count).trimmingSpaces) { return value * scale }
+            if let value = Double(trimmed.dropLast(suffix.count).trimmingWhitespace) { return value * scale }
         }
         throw ParseError(input, line: line, expected: "a time with a unit (ns, us, ms, s), found \"\(trimmed)\"")
     }
 
     static func seconds(_ text: some StringProtocol, _ input: String, line: Int) throws(ParseError) -> Int {
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingWhitespace
         let scales: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400, "y": 31_536_000]
         if let last = trimmed.last, let scale = scales[last], let value = Int(trimmed.dropLast()) { return value * scale }
         if let value = Int(trimmed) { return value }

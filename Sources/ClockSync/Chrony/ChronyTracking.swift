@@ -94,7 +94,7 @@ extension ChronyTracking {
             guard let colon = line.firstIndex(of: ":") else {
                 throw ParseError(input, line: index + 1, expected: "\"Name : value\", found \"\(line)\"")
             }
-            values[line[..<colon].trimmingSpaces] = (line[line.index(after: colon)...].trimmingSpaces, index + 1)
+            values[line[..<colon].trimmingWhitespace] = (line[line.index(after: colon)...].trimmingWhitespace, index + 1)
         }
         func value(_ key: String) throws(ParseError) -> (String, Int) {
             guard let found = values[key] else { throw ParseError(input, field: key, expected: "a \"\(key)\" line") }

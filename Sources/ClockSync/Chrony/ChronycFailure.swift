@@ -17,7 +17,7 @@ public enum ChronycFailure: Sendable, Equatable, CustomStringConvertible {
 
     /// Classifies a chronyc run that did not succeed (`timedOut` runs are `failed`).
     public init(status: Int32, stdout: String, stderr: String, timedOut: Bool = false) {
-        let lines = (TextInput.lines(stderr) + TextInput.lines(stdout)).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+        let lines = (TextInput.lines(stderr) + TextInput.lines(stdout)).map { $0.trimmingWhitespace }.filter { !$0.isEmpty }
         if !timedOut, status != 0, let line = lines.first(where: { Self.notRunningLines.contains($0) }) {
             self = .daemonNotRunning(evidence: line)
         } else {

@@ -79,10 +79,6 @@ extension ClusterFile {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}
-
 private struct AnyKey: CodingKey {
     var stringValue: String
     var intValue: Int?

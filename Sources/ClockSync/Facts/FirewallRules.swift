@@ -35,11 +35,11 @@ public enum FirewallRules {
         var enabled = false
         var allowed = false
         for line in TextInput.lines(text) {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("#") { continue }
             if trimmed.hasPrefix("[") { section = trimmed.uppercased(); continue }
             if section == "[OPTIONS]", trimmed.hasPrefix("enable:") {
-                enabled = trimmed.dropFirst("enable:".count).trimmingSpaces == "1"
+                enabled = trimmed.dropFirst("enable:".count).trimmingWhitespace == "1"
             }
             if section == "[RULES]" {
                 let words = trimmed.split(separator: " ").map(String.init)
@@ -62,7 +62,7 @@ public enum FirewallRules {
         var accepts = false
         var inInputChain = false
         for line in TextInput.lines(text) {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("chain ") { inInputChain = false }
             if trimmed.contains("hook input") {
                 inInputChain = true

@@ -25,7 +25,7 @@ public struct QuorumStatus: Sendable, Equatable {
         for (index, line) in lines.enumerated() {
             if line.hasPrefix("Membership information") { membersStart = index + 1; break }
             if let colon = line.firstIndex(of: ":"), !line.hasPrefix(" ") {
-                values[line[..<colon].trimmingSpaces] = (line[line.index(after: colon)...].trimmingSpaces, index + 1)
+                values[line[..<colon].trimmingWhitespace] = (line[line.index(after: colon)...].trimmingWhitespace, index + 1)
             }
         }
         func required(_ key: String) throws(ParseError) -> (String, Int) {

@@ -80,7 +80,7 @@ public enum ChronyConf {
     /// Directives in a current chrony.conf that let sources in from outside Meridian's plan.
     public static func foreignSources(in config: String) -> [String] {
         TextInput.lines(config).compactMap { line -> String? in
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             guard let word = trimmed.split(separator: " ").first else { return nil }
             switch word {
             case "pool", "sourcedir", "confdir", "include": return trimmed

@@ -16,7 +16,7 @@ public enum LabClock {
     public static func writeOffset(_ layout: LabLayout, node: String, seconds: Double) throws(CoordinatorError) {
         let nanoseconds = Int64((abs(seconds) * 1e9).rounded())
         let fraction = String(nanoseconds % 1_000_000_000)
-        let text = (seconds < 0 ? "-" : "+") + "\(nanoseconds / 1_000_000_000)." + String(repeating: "0", count: 9 - fraction.count) + fraction
+        let text = (seconds < 0 ? "-" : "+") + "\(nanoseconds / 1_000_000_000)." + fraction.leftPadded(9)
         do { try AtomicFile.write(Array((text + "\n").utf8), to: layout.offsetFile(node)) } catch {
             throw CoordinatorError(.io, "\(node): cannot write \(layout.offsetFile(node)): \(error)")
         }

@@ -116,12 +116,3 @@ public struct LabState: Sendable, Equatable {
         return LabState(nodes: nodes, agents: agents, clockd: json["clockd"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
     }
 }
-
-extension String {
-    var trimmingWhitespace: String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
-    }
-}

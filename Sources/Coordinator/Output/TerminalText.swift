@@ -1,3 +1,5 @@
+import ClockSync
+
 /// The one place where text from outside (agents' names, errors, chrony output, evidence) is
 /// made safe for a terminal. Every human printer of `meridian` passes what it prints through
 /// `escaped`, so an agent cannot clear the screen, move the cursor, forge a table row with a
@@ -29,7 +31,6 @@ public enum TerminalText {
     }
 
     static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+        String(value, radix: 16, uppercase: true).leftPadded(digits)
     }
 }

@@ -101,23 +101,14 @@ enum ProxmoxFirewallFile {
     static func adding(_ rules: [String], to text: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: " \t").uppercased() == "[RULES]" }) else {
+        guard let start = lines.firstIndex(where: { $0.trimmingWhitespace.uppercased() == "[RULES]" }) else {
             return lines.joined(separator: "\n") + "\n\n[RULES]\n\n" + rules.joined(separator: "\n") + "\n"
         }
         var end = lines.index(after: start)
         while end < lines.endIndex, !lines[end].hasPrefix("[") { end += 1 }
         var insertAt = end
-        while insertAt > start + 1, lines[insertAt - 1].trimmingCharacters(in: " \t").isEmpty { insertAt -= 1 }
+        while insertAt > start + 1, lines[insertAt - 1].trimmingWhitespace.isEmpty { insertAt -= 1 }
         lines.insert(contentsOf: rules, at: insertAt)
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
