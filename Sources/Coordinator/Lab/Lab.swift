@@ -121,7 +121,7 @@ public enum Lab {
             "restart_corosync": argv([meridian, "lab", "corosync", "restart", "--dir", layout.directory, "--node", node]),
             "quorum_status": argv([meridian, "lab", "corosync", "status", "--dir", layout.directory, "--node", node]),
             "restart_pve_cluster": argv(["/bin/true"]), "ceph_status": argv([]),
-            "ufw_status": argv([]), "ufw_allow": argv([]),
+            "ufw_status": argv([]), "ufw_allow": argv([]), "nft_ruleset": argv([]), "quorum_tool": argv([]),
             "is_active": argv([]), "disable_now": argv([]), "hostname": argv([]),
         ]
         return .object([

@@ -73,7 +73,7 @@ public enum Survey {
         }
         if let output = facts.sources, output.succeeded { parsed.sources = try? ChronySources.parse(csv: output.stdout) }
         parsed.timezone = facts.timezone
-        if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(pvecmStatus: output.stdout) }
+        if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(output.stdout, printedBy: output.command) }
         if let output = facts.ceph, output.succeeded { parsed.ceph = try? CephStatus(json: output.stdout) }
         parsed.firewall = facts.firewall.flatMap(FirewallVerdict.init(rawValue:))
         parsed.foreignSources = (facts.chronyConf.map(ChronyConf.foreignSources(in:)) ?? []) + facts.foreignSourceFiles

@@ -12,6 +12,9 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
     public var restartCorosync = ["systemctl", "restart", "corosync.service"]
     public var restartPveCluster = ["systemctl", "restart", "pve-cluster.service"]
     public var quorumStatus = ["pvecm", "status"]
+    /// Asked when `quorum_status` is not installed (exit 127): corosync's own tool, on every
+    /// corosync node (FIELD-NOTES: `pvecm` is Proxmox's only).
+    public var quorumTool = ["corosync-quorumtool", "-s"]
     public var cephStatus = ["ceph", "-s", "--format", "json"]
     public var hostname = ["hostname"]
     /// chrony's manual time input; the UTC time text ("Nov 25, 2026 01:21:25") is appended.
@@ -19,6 +22,8 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
     public var ufwStatus = ["ufw", "status"]
     /// `ufw allow from SUBNET to any port 123 proto udp` (the words after `allow` are appended).
     public var ufwAllow = ["ufw", "allow"]
+    /// The nftables ruleset, read when neither the Proxmox firewall nor ufw filters.
+    public var nftRuleset = ["nft", "list", "ruleset"]
     /// Units that fight chrony when they run beside it.
     public var otherTimeDaemons = ["systemd-timesyncd.service", "ntp.service", "ntpsec.service", "openntpd.service"]
 
@@ -35,11 +40,13 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         case restartCorosync = "restart_corosync"
         case restartPveCluster = "restart_pve_cluster"
         case quorumStatus = "quorum_status"
+        case quorumTool = "quorum_tool"
         case cephStatus = "ceph_status"
         case otherTimeDaemons = "other_time_daemons"
         case setClock = "set_clock"
         case ufwStatus = "ufw_status"
         case ufwAllow = "ufw_allow"
+        case nftRuleset = "nft_ruleset"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,10 +73,12 @@ public struct AgentCommands: Sendable, Equatable, Decodable {
         restartCorosync = try read(.restartCorosync, defaults.restartCorosync)
         restartPveCluster = try read(.restartPveCluster, defaults.restartPveCluster)
         quorumStatus = try read(.quorumStatus, defaults.quorumStatus)
+        quorumTool = try read(.quorumTool, defaults.quorumTool)
         cephStatus = try read(.cephStatus, defaults.cephStatus)
         otherTimeDaemons = try read(.otherTimeDaemons, defaults.otherTimeDaemons)
         setClock = try read(.setClock, defaults.setClock)
         ufwStatus = try read(.ufwStatus, defaults.ufwStatus)
         ufwAllow = try read(.ufwAllow, defaults.ufwAllow)
+        nftRuleset = try read(.nftRuleset, defaults.nftRuleset)
     }
 }
