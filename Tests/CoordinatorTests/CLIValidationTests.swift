@@ -1,6 +1,4 @@
-import HostSystem
 import Testing
-import TestSupport
 
 /// The real `meridian` binary refuses every bad numeric option with exit 64 and a message that
 /// names the option and its range, before it reads a cluster file or contacts anything (the
@@ -24,15 +22,14 @@ import TestSupport
     ]
 
     @Test(arguments: cases)
-    func badNumbersExit64NamingTheOptionAndRange(arguments: [String], message: String) throws {
-        let result = try ChildProcess.run([AgentProcess.meridianBinary] + arguments, timeout: .seconds(60))
+    func badNumbersExit64NamingTheOptionAndRange(arguments: [String], message: String) async throws {
+        let result = try await CLIProcess.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
     }
 
-    @Test func aNegativeLabStepIsAValueNotAFlag() throws {
-        let result = try ChildProcess.run([AgentProcess.meridianBinary, "lab", "step", "--dir", "/nonexistent/lab", "node1", "-0.3"],
-                                          timeout: .seconds(60))
+    @Test func aNegativeLabStepIsAValueNotAFlag() async throws {
+        let result = try await CLIProcess.run(["lab", "step", "--dir", "/nonexistent/lab", "node1", "-0.3"])
         // Parsed and validated; then refused for the missing lab, not as an unknown option.
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("no lab node node1 in /nonexistent/lab"), "\(result.stderr)")
