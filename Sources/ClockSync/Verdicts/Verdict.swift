@@ -1,26 +1,4 @@
-/// The judgement of one node, and of the cluster (the worst node, plus cross-node checks).
-public struct NodeVerdict: Sendable, Equatable {
-    public var node: String
-    public var findings: [Finding]
-    /// A time server that serves time (its local clock, or a fellow server in orphan mode).
-    public var serves = false
-    /// A time server that does not serve while another one does: its own verdict stays, but it
-    /// weighs as a warning in the cluster's (the clients still have time).
-    public var redundant = false
-    public var severity: Severity { findings.isEmpty ? .ok : Severity.worst(findings.map(\.severity)) }
-    /// What this node adds to the cluster's verdict.
-    public var clusterSeverity: Severity { redundant && severity == .critical ? .warning : severity }
-    /// The problems only (ok findings are context).
-    public var problems: [Finding] { findings.filter { $0.severity != .ok } }
-}
-
-public struct ClusterVerdict: Sendable, Equatable {
-    public var nodes: [NodeVerdict]
-    public var clusterFindings: [Finding]
-    /// From the nodes' weights (`NodeVerdict.clusterSeverity`) and the cross-node findings.
-    public var severity: Severity { Severity.worst(nodes.map(\.clusterSeverity) + clusterFindings.map(\.severity)) }
-}
-
+/// Judges the facts of one node, and of the whole cluster, against the cluster file.
 public enum Verdict {
     /// chrony's stratum for a server on its local clock (`local stratum 10`).
     public static let serverStratum = 10
