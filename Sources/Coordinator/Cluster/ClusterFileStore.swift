@@ -122,7 +122,10 @@ public enum ClusterInit {
             return zone
         }
         if let target = AtomicFile.symlinkTarget("/etc/localtime"), let range = target.range(ofZoneinfo: ()) {
-            return String(target[range])
+            // `posix/Europe/Berlin` and `right/Europe/Berlin` are copies of the zone `Europe/Berlin`.
+            let zone = String(target[range])
+            for copy in ["posix/", "right/"] where zone.hasPrefix(copy) { return String(zone.dropFirst(copy.count)) }
+            return zone
         }
         return nil
     }
