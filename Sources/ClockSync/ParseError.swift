@@ -40,25 +40,16 @@ enum TextInput {
     }
 
     static func double(_ text: Substring, _ input: String, line: Int, field: String) throws(ParseError) -> Double {
-        guard let value = Double(text.trimmingSpaces), value.isFinite else {
+        guard let value = Double(text.trimmingWhitespace), value.isFinite else {
             throw ParseError(input, line: line, field: field, expected: "a number, found \"\(text)\"")
         }
         return value
     }
 
     static func int(_ text: Substring, _ input: String, line: Int, field: String) throws(ParseError) -> Int {
-        guard let value = Int(text.trimmingSpaces) else {
+        guard let value = Int(text.trimmingWhitespace) else {
             throw ParseError(input, line: line, field: field, expected: "an integer, found \"\(text)\"")
         }
         return value
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
-        return String(scalars)
     }
 }

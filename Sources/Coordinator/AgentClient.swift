@@ -32,13 +32,13 @@ public final class AgentClient: @unchecked Sendable {
         }
         guard ProtocolVersion.supported.contains(hello.protocolVersion) else {
             framed.close()
-            throw CoordinatorError("\(endpoint): " + ProtocolVersion.mismatch(
+            throw CoordinatorError(.agent, "\(endpoint): " + ProtocolVersion.mismatch(
                 coordinator: MeridianVersion.current, offered: ProtocolVersion.supported, agent: hello.agentVersion, supported: [hello.protocolVersion]))
         }
         if let expectedNode, hello.node != expectedNode, hello.node.lowercased() != expectedNode.lowercased(),
            IPAddress(expectedNode) == nil {
             framed.close()
-            throw CoordinatorError("\(endpoint): agent says it is \"\(hello.node)\", expected \"\(expectedNode)\"")
+            throw CoordinatorError(.agent, "\(endpoint): agent says it is \"\(hello.node)\", expected \"\(expectedNode)\"")
         }
         return AgentClient(endpoint: endpoint, framed: framed, hello: hello, nextID: 2)
     }
@@ -68,7 +68,7 @@ public final class AgentClient: @unchecked Sendable {
             throw AgentCallError(endpoint: endpoint, method: method.rawValue, error: error)
         case .success(let value):
             guard response.id == .number(id) else {
-                throw CoordinatorError("\(endpoint): answer to \(method.rawValue) carries id \(response.id.map(\.description) ?? "null"), expected \(id)")
+                throw CoordinatorError(.agent, "\(endpoint): answer to \(method.rawValue) carries id \(response.id.map(\.description) ?? "null"), expected \(id)")
             }
             return try RPCCodec.decode(Result.self, from: value)
         }

@@ -44,7 +44,7 @@ public enum Ping {
             samples.append(ClockSample(t1: t1, t2: result.receive, t3: result.send, t4: t4))
         }
         guard let best = ClockSample.best(samples) else {
-            throw CoordinatorError("\(client.endpoint): no clock sample")
+            throw CoordinatorError(.agent, "\(client.endpoint): no clock sample")
         }
         return best
     }

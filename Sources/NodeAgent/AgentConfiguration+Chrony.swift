@@ -34,7 +34,7 @@ struct ChronySettingsConfig: Decodable {
         let l = try labDecoder.container(keyedBy: LabKey.self)
         let addressText = try l.decode(String.self, forKey: .bindAddress)
         guard let address = IPAddress(addressText) else {
-            throw AgentError("field \"chrony.lab.bind_address\" must be an IP address, found \"\(addressText)\"")
+            throw AgentError(.invalidField, "field \"chrony.lab.bind_address\" must be an IP address, found \"\(addressText)\"")
         }
         lab = ChronyLocalSettings.Lab(bindAddress: address, ntpPort: try l.decode(Int.self, forKey: .ntpPort),
                                       commandSocket: try l.decode(String.self, forKey: .commandSocket),
@@ -50,14 +50,14 @@ struct ChronySettingsConfig: Decodable {
         settings.logDirectory = log ?? root + settings.logDirectory
         settings.backupDirectory = root + ChronyBackups.directory
         settings.lab = lab
-        do { try settings.validate() } catch { throw AgentError("field \"chrony.\(error.field)\": \(error.problem), found \"\(error.value)\"") }
+        do { try settings.validate() } catch { throw AgentError(.invalidField, "field \"chrony.\(error.field)\": \(error.problem), found \"\(error.value)\"") }
         return settings
     }
 
     static func refuseUnknown(_ decoder: any Decoder, _ known: [String], at path: String) throws {
         let all = try decoder.container(keyedBy: AgentConfiguration.AnyKey.self).allKeys.map(\.stringValue).sorted()
         if let unknown = all.first(where: { !known.contains($0) }) {
-            throw AgentError("unknown field \"\(path).\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+            throw AgentError(.invalidField, "unknown field \"\(path).\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
     }
 }

@@ -38,7 +38,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var endpoint: Endpoint {
         get throws(AgentError) {
             do { return try Endpoint(parsing: listen, defaultPort: 7480, allowPortZero: true) } catch {
-                throw AgentError("field \"listen\": \(error.detail)")
+                throw AgentError(.invalidField, "field \"listen\": \(error.detail)")
             }
         }
     }
@@ -72,12 +72,12 @@ extension AgentConfiguration: Decodable {
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let all = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted()
         if let unknown = all.first(where: { !known.contains($0) }) {
-            throw AgentError("unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+            throw AgentError(.invalidField, "unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func text(_ key: CodingKeys) throws -> String {
             let value = try c.decode(String.self, forKey: key)
-            guard !value.isEmpty else { throw AgentError("field \"\(key.rawValue)\" must not be empty") }
+            guard !value.isEmpty else { throw AgentError(.invalidField, "field \"\(key.rawValue)\" must not be empty") }
             return value
         }
         self.init(node: try text(.node), listen: try text(.listen), caPath: try text(.ca),
@@ -85,7 +85,7 @@ extension AgentConfiguration: Decodable {
         func bounded<T: Decodable & Comparable>(_ key: CodingKeys, _ range: ClosedRange<T>, _ fallback: T) throws -> T {
             guard let value = try c.decodeIfPresent(T.self, forKey: key) else { return fallback }
             guard range.contains(value) else {
-                throw AgentError("field \"\(key.rawValue)\" must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
+                throw AgentError(.invalidField, "field \"\(key.rawValue)\" must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
             }
             return value
         }
@@ -95,7 +95,7 @@ extension AgentConfiguration: Decodable {
         maxFrameBytes = try bounded(.maxFrameBytes, 1024...(64 << 20), 1 << 20)
         syncTimeoutSeconds = try bounded(.syncTimeoutSeconds, 1...3600, 60)
         root = try c.decodeIfPresent(String.self, forKey: .root) ?? ""
-        guard root.isEmpty || root.hasPrefix("/") else { throw AgentError("field \"root\" must be an absolute path, found \"\(root)\"") }
+        guard root.isEmpty || root.hasPrefix("/") else { throw AgentError(.invalidField, "field \"root\" must be an absolute path, found \"\(root)\"") }
         commands = try c.decodeIfPresent(AgentCommands.self, forKey: .commands) ?? AgentCommands()
         crlPath = try c.decodeIfPresent(String.self, forKey: .crl)
         chrony = try (c.decodeIfPresent(ChronySettingsConfig.self, forKey: .chrony) ?? ChronySettingsConfig()).settings(root: root)
@@ -105,9 +105,9 @@ extension AgentConfiguration: Decodable {
     public static func load(path: String) throws(AgentError) -> AgentConfiguration {
         let bytes: [UInt8]?
         do { bytes = try AtomicFile.read(path, limit: 1 << 20) } catch {
-            throw AgentError("cannot read config \(path): \(error)")
+            throw AgentError(.io, "cannot read config \(path): \(error)")
         }
-        guard let bytes else { throw AgentError("config \(path) does not exist") }
+        guard let bytes else { throw AgentError(.notFound, "config \(path) does not exist") }
         return try parse(bytes, source: path)
     }
 
@@ -117,21 +117,21 @@ extension AgentConfiguration: Decodable {
             let json = try JSONValue(parsing: bytes)
             config = try JSONValueDecoder().decode(AgentConfiguration.self, from: json)
         } catch let error as AgentError {
-            throw AgentError("config \(source): \(error.message)")
+            throw AgentError(error.kind, "config \(source): \(error.detail)")
         } catch let DecodingError.keyNotFound(key, _) {
-            throw AgentError("config \(source): missing field \"\(key.stringValue)\"")
+            throw AgentError(.invalidField, "config \(source): missing field \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
-            throw AgentError("config \(source): expected a JSON object")
+            throw AgentError(.invalidJSON, "config \(source): expected a JSON object")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type)")
+            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type)")
         } catch let DecodingError.valueNotFound(type, context) {
-            throw AgentError("config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type), found null")
+            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type), found null")
         } catch let error as JSONValue.SyntaxError {
-            throw AgentError("config \(source): not valid JSON (\(error))")
+            throw AgentError(.invalidJSON, "config \(source): not valid JSON (\(error))")
         } catch {
-            throw AgentError("config \(source): \(error)")
+            throw AgentError(.invalidJSON, "config \(source): \(error)")
         }
-        do { _ = try config.endpoint } catch { throw AgentError("config \(source): \(error.message)") }
+        do { _ = try config.endpoint } catch { throw AgentError(error.kind, "config \(source): \(error.detail)") }
         return config
     }
 }

@@ -65,7 +65,7 @@ struct RequestRouter: Sendable {
             case .restartService:
                 return .success(try RPCCodec.encode(try time.restart(try RPCCodec.decode(ServiceParams.self, from: request.params))))
             case .quorum:
-                return .success(try RPCCodec.encode(facts.runner.run(facts.commands.quorumStatus, timeout: .seconds(10))))
+                return .success(try RPCCodec.encode(facts.quorum() ?? facts.runner.run(facts.commands.quorumStatus, timeout: .seconds(10))))
             case .openNTP:
                 return .success(try RPCCodec.encode(try time.openNTP(try RPCCodec.decode(OpenNTPParams.self, from: request.params))))
             case .disableTimeDaemons:

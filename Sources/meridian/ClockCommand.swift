@@ -37,7 +37,7 @@ struct ClockCommand: AsyncParsableCommand {
             if json { print(JSONText.encode(outcomes)) }
             for outcome in outcomes where !json {
                 let step = outcome.stepSeconds.map { " (step \(Durations.offset($0)))" } ?? ""
-                print("\(outcome.node): \(outcome.failed ? "FAILED: " : "")\(outcome.detail)\(step)")
+                say("\(outcome.node): \(outcome.failed ? "FAILED: " : "")\(outcome.detail)\(step)")
             }
             if outcomes.contains(where: \.failed) { throw ExitStatus.critical }
         }

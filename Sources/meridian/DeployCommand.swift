@@ -13,10 +13,12 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .customLong("node"), help: "Only this node (repeatable).") var nodes: [String] = []
     @Option(help: "Deploy settings (JSON; see protocol/deploy-settings.md).") var settings: String?
     @Option(name: .customLong("ssh-option"), help: "Extra ssh option, e.g. -oConnectTimeout=5 (repeatable).") var sshOptions: [String] = []
-    @Option(help: "Nodes deployed in parallel at most.") var concurrency = 8
+    @Option(parsing: .unconditional, help: "Nodes deployed in parallel at most (1...64).") var concurrency = 8
     @Flag(help: "Print what would be done, change nothing.") var dryRun = false
     @Flag(help: "Issue fresh keys and certificates.") var renew = false
     @Flag(help: "Print JSON: per node outcome, actions, failed_step, error.") var json = false
+
+    func validate() throws { try OptionRange.check(concurrency, "--concurrency", 1...64) }
 
     func run() async throws {
         let (cluster, _, _) = try options.load()
@@ -26,13 +28,13 @@ struct DeployCommand: AsyncParsableCommand {
         var deployOptions = Deploy.Options()
         deployOptions.dryRun = dryRun
         deployOptions.renew = renew
-        deployOptions.concurrency = max(1, concurrency)
+        deployOptions.concurrency = concurrency
         deployOptions.nodes = nodes
         let reports: [Deploy.Report]
         do {
             reports = try await Deploy.run(cluster, settings: deploySettings,
                                            certificates: CertificateDirectory(path: options.certs ?? cluster.certificateDirectory),
-                                           options: deployOptions) { Console.error("meridian: \($0)\n") }
+                                           options: deployOptions) { note($0) }
         } catch { throw fail("\(error)", code: ExitStatus.critical) }
         if json {
             print(JSONText.encode(reports))
@@ -67,14 +69,14 @@ struct UndeployCommand: AsyncParsableCommand {
         do {
             result = try await Undeploy.run(cluster, nodes: nodes, settings: deploySettings,
                                             certificates: CertificateDirectory(path: options.certs ?? cluster.certificateDirectory)) {
-                Console.error("meridian: \($0)\n")
+                note($0)
             }
         } catch { throw fail("\(error)", code: ExitStatus.critical) }
         if json {
             print(JSONText.encode(result.removed))
         } else {
             for report in result.removed {
-                print("\(report.node): \(report.outcome)\(report.revokedSerial.map { ", certificate \($0) revoked" } ?? "")\(report.error.map { ": \($0)" } ?? "")")
+                say("\(report.node): \(report.outcome)\(report.revokedSerial.map { ", certificate \($0) revoked" } ?? "")\(report.error.map { ": \($0)" } ?? "")")
             }
         }
         if result.removed.contains(where: { $0.outcome == "failed" }) || result.redeployed.contains(where: { $0.outcome == "failed" }) {

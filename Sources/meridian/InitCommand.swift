@@ -20,12 +20,14 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("node"), help: "NAME=ADDRESS of a node (repeatable).") var nodes: [String] = []
     @Option(help: "Read the nodes from a Proxmox corosync.conf nodelist.") var fromCorosync: String?
     @Option(help: "Coordinator certificate directory to record.") var certs: String?
-    @Option(help: "Tolerated offset in seconds (default 0.05, Ceph's mon_clock_drift_allowed).") var maxOffset: Double?
+    @Option(parsing: .unconditional, help: "Tolerated offset in seconds (0.0001...10; default 0.05, Ceph's mon_clock_drift_allowed).") var maxOffset: Double?
     @Flag(help: "Let the time servers accept manual time input (meridian clock set).") var manualTime = false
     @Flag(help: "Do not sync the RTC of the time servers.") var noRtcSync = false
     @Option(help: "never | rolling: restart corosync/pve-cluster after apply.") var restartClusterServices: String?
     @Option(help: "ignore | check | open: UDP 123 on the time servers.") var firewall: String?
     @Flag(help: "Replace an existing cluster file.") var force = false
+
+    func validate() throws { try OptionRange.check(maxOffset, "--max-offset", 0.0001...10) }
 
     func run() throws {
         var request = ClusterInit.Request()

@@ -12,28 +12,41 @@ struct LabCommand: AsyncParsableCommand {
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start the lab and write DIR/cluster.json.")
-        @Option(help: "Number of nodes (node1 = 127.0.0.2, …).") var nodes = 3
-        @Option(help: "How many of them are time servers (1-3; more than one: orphan mode).") var servers = 1
+        @Option(parsing: .unconditional, help: "Number of nodes (1...200; node1 = 127.0.0.2, …).") var nodes = 3
+        @Option(parsing: .unconditional, help: "How many of them are time servers (1...3; more than one: orphan mode).") var servers = 1
         @Option(name: .customLong("skew"), help: "NODE=±SECONDS: start that node's clock off by this much (repeatable).") var skews: [String] = []
         @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
         @Option(help: "Timezone the cluster file asks for (the nodes start at Etc/UTC).") var timezone = "Asia/Jakarta"
+
+        func validate() throws {
+            try OptionRange.check(nodes, "--nodes", 1...200)
+            try OptionRange.check(servers, "--servers", 1...min(3, max(1, nodes)))
+            _ = try parsedSkews()
+        }
+
+        func parsedSkews() throws -> [String: Double] {
+            var parsed: [String: Double] = [:]
+            for skew in skews {
+                let parts = skew.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let seconds = Double(parts[1]) else {
+                    throw ValidationError("--skew \"\(skew)\": expected NODE=±SECONDS, like node2=+2.5")
+                }
+                try OptionRange.check(seconds, "--skew \(parts[0])", OptionRange.labSeconds)
+                parsed[String(parts[0])] = seconds
+            }
+            return parsed
+        }
 
         func run() async throws {
             var request = Lab.Request(directory: dir, meridianBinary: Executables.meridian, agentBinary: Executables.agent)
             request.nodes = nodes
             request.servers = servers
             request.timezone = timezone
-            for skew in skews {
-                let parts = skew.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let seconds = Double(parts[1]) else {
-                    throw ValidationError("--skew \"\(skew)\": expected NODE=±SECONDS, like node2=+2.5")
-                }
-                request.skews[String(parts[0])] = seconds
-            }
+            request.skews = try parsedSkews()
             let requestCopy = request
             do {
                 _ = try await DedicatedThread.run(name: "lab-up") {
-                    try Lab.up(requestCopy) { Console.error("meridian: \($0)\n") }
+                    try Lab.up(requestCopy) { note($0) }
                 }
             } catch { throw fail("\(error)", code: ExitCode(2)) }
             print("export MERIDIAN_CLUSTER=\(LabLayout(directory: dir).clusterFile)")
@@ -70,9 +83,22 @@ struct LabCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Step a node's simulated clock by ±SECONDS.")
         @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
         @Argument(help: "Node name.") var node: String
-        @Argument(help: "Seconds (e.g. +2.5 or -0.3).") var seconds: Double
+        /// Collected as unrecognised input so a negative step (`-0.3`) is a value, not a flag.
+        @Argument(parsing: .allUnrecognized, help: "Seconds (e.g. +2.5 or -0.3; at most a day either way).") var seconds: [String] = []
+
+        func validate() throws { _ = try step() }
+
+        func step() throws -> Double {
+            guard seconds.count == 1, let value = Double(seconds[0]) else {
+                throw ValidationError("give one step in seconds, like +2.5 or -0.3, got \(seconds.joined(separator: " "))")
+            }
+            try OptionRange.check(value, "SECONDS", OptionRange.labSeconds)
+            return value
+        }
+
         func run() throws {
-            do { try LabClock.step(LabLayout(directory: dir), node: node, by: seconds) } catch { throw fail("\(error)") }
+            let step = try step()
+            do { try LabClock.step(LabLayout(directory: dir), node: node, by: step) } catch { throw fail("\(error)") }
         }
     }
 
@@ -114,7 +140,7 @@ struct LabCommand: AsyncParsableCommand {
                 case "break-on-restart": try LabCorosync.breakOnRestart(layout, node: node)
                 case "status":
                     let status = LabCorosync.status(layout, node: node)
-                    print(status.text, terminator: "")
+                    print(status.text, terminator: "")  // what an agent parses, not for a terminal
                     if !status.quorate { throw ExitCode(2) }
                 default: throw ValidationError("action must be restart, status, break or break-on-restart")
                 }

@@ -20,7 +20,18 @@ enum ExitStatus {
 }
 
 /// Errors the user can act on go to stderr with the reason, and map to a non-zero exit code.
+/// The reason often quotes an agent or a tool, so it is escaped (`TerminalText`).
 func fail(_ message: String, code: ExitCode = ExitStatus.unknown) -> ExitCode {
-    Console.error("meridian: \(message)\n")
+    note(message)
     return code
+}
+
+/// A progress or error line on stderr, escaped: one line, whatever an agent put in it.
+func note(_ line: String) {
+    Console.error("meridian: \(TerminalText.escaped(line))\n")
+}
+
+/// A human result line on stdout, escaped like every other human output.
+func say(_ line: String) {
+    print(TerminalText.escaped(line))
 }

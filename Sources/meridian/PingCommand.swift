@@ -8,15 +8,15 @@ struct PingCommand: AsyncParsableCommand {
 
     @Option(help: "Coordinator certificate directory (ca.pem, coordinator.pem, coordinator.key).")
     var certs = "/etc/meridian/certs"
-    @Option(help: "Time probes per agent; the one with the smallest round trip wins.") var probes = 8
-    @Option(help: "Seconds to wait for each agent.") var timeout = 5.0
+    @Option(parsing: .unconditional, help: "Time probes per agent (1...64); the one with the smallest round trip wins.") var probes = 8
+    @Option(parsing: .unconditional, help: "Seconds to wait for each agent (0.1...600).") var timeout = 5.0
     @Flag(help: "Print JSON (see protocol/PROTOCOL.md).") var json = false
     @Argument(help: "HOST or HOST:PORT of each agent (default port 7480).") var targets: [String]
 
     func validate() throws {
         guard !targets.isEmpty else { throw ValidationError("name at least one TARGET") }
-        guard (1...64).contains(probes) else { throw ValidationError("--probes must be 1...64, got \(probes)") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        try OptionRange.check(probes, "--probes", 1...64)
+        try OptionRange.check(timeout, "--timeout", 0.1...600)
     }
 
     func run() async throws {

@@ -21,20 +21,21 @@ struct AgentConfigurationTests {
 
     /// Each bad config names what was wrong.
     @Test(arguments: [
-        ("", "not valid JSON"),
-        ("[1,2]", "JSON object"),
-        (#"{"node":"pve1"}"#, "missing field \"listen\""),
-        (valid.replacing(#""node":"pve1""#, with: #""node":"""#), "\"node\" must not be empty"),
-        (valid.replacing("}", with: #","nodee":"x"}"#), "unknown field \"nodee\""),
-        (valid.replacing("127.0.0.2:7480", with: "127.0.0.2:99999"), "\"listen\""),
-        (valid.replacing("}", with: #","max_connections":0}"#), "max_connections"),
-        (valid.replacing(#""node":"pve1""#, with: #""node":7"#), "\"node\""),
+        ("", AgentError.Kind.invalidJSON, "not valid JSON"),
+        ("[1,2]", .invalidJSON, "JSON object"),
+        (#"{"node":"pve1"}"#, .invalidField, "\"listen\""),
+        (valid.replacing(#""node":"pve1""#, with: #""node":"""#), .invalidField, "\"node\""),
+        (valid.replacing("}", with: #","nodee":"x"}"#), .invalidField, "\"nodee\""),
+        (valid.replacing("127.0.0.2:7480", with: "127.0.0.2:99999"), .invalidField, "\"listen\""),
+        (valid.replacing("}", with: #","max_connections":0}"#), .invalidField, "max_connections"),
+        (valid.replacing(#""node":"pve1""#, with: #""node":7"#), .invalidField, "\"node\""),
     ])
-    func badConfigIsAClearError(text: String, expected: String) {
+    func badConfigIsAClearError(text: String, kind: AgentError.Kind, expected: String) {
         do {
             _ = try AgentConfiguration.parse(Array(text.utf8), source: "agent.json")
             Issue.record("accepted a bad config: \(text)")
         } catch {
+            #expect(error.kind == kind, "\(error)")
             #expect(error.description.contains("agent.json"), "\(error)")
             #expect(error.description.contains(expected), "\(error)")
         }
@@ -43,6 +44,7 @@ struct AgentConfigurationTests {
     @Test func missingFileNamesThePath() {
         #expect(throws: AgentError.self) { try AgentConfiguration.load(path: "/nonexistent/meridian/agent.json") }
         do { _ = try AgentConfiguration.load(path: "/nonexistent/meridian/agent.json") } catch {
+            #expect(error.kind == .notFound)
             #expect(error.description.contains("/nonexistent/meridian/agent.json"))
         }
     }

@@ -34,7 +34,7 @@ public struct ChronySources: Sendable, Equatable {
         public var poll: Int
         /// The 8-bit reachability register (chrony prints it in octal): 0 = never heard.
         public var reach: Int
-        /// Seconds since the last sample; nil when never received (CSV prints 4294967295, text "-").
+        /// Seconds since the last sample; nil when never received (CSV prints 4294967295).
         public var lastRxSeconds: Int?
         /// Local clock minus source's, positive when the local clock is ahead? No: chrony's
         /// "adjusted offset" is the source's offset from local; kept as printed.
@@ -94,103 +94,5 @@ public struct ChronySources: Sendable, Equatable {
                 errorSeconds: try TextInput.double(fields[9], input, line: number, field: "error")))
         }
         return ChronySources(sources: sources)
-    }
-
-    /// The human form: a header, a rule of `=`, then `^* 127.0.0.2  10  -2  377  0  +6816ns[+8014ns] +/-  28us`.
-    public static func parse(text: String) throws(ParseError) -> ChronySources {
-        let input = "chronyc sources"
-        try TextInput.checkPrintable(text, input)
-        let lines = TextInput.lines(text)
-        guard let rule = lines.firstIndex(where: { $0.hasPrefix("====") }), rule > 0,
-              lines[rule - 1].contains("Name/IP address") else {
-            throw ParseError(input, expected: "the header \"MS Name/IP address … Last sample\" and a rule of =")
-        }
-        var sources: [Source] = []
-        for index in lines.index(after: rule)..<lines.endIndex {
-            let line = lines[index]
-            let number = index + 1
-            let chars = Array(line)
-            guard chars.count > 3, let mode = Mode(rawValue: String(chars[0])), let state = State(rawValue: String(chars[1])) else {
-                throw ParseError(input, line: number, field: "MS", expected: "a mode (^ = #) and a state (* + - ? x ~), found \"\(line.prefix(2))\"")
-            }
-            guard let bracket = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), bracket < close,
-                  let plusMinus = line.rangeOfLiteral("+/-") else {
-                throw ParseError(input, line: number, field: "last sample", expected: "OFFSET[MEASURED] +/- ERROR")
-            }
-            let head = line[line.index(line.startIndex, offsetBy: 2)..<bracket].split(separator: " ")
-            guard head.count == 6 else {
-                throw ParseError(input, line: number, expected: "name, stratum, poll, reach, last rx and offset, found \(head.count) columns")
-            }
-            guard let reach = Int(head[3], radix: 8), reach <= 0o377 else {
-                throw ParseError(input, line: number, field: "Reach", expected: "an octal number up to 377, found \"\(head[3])\"")
-            }
-            sources.append(Source(
-                mode: mode, state: state, address: String(head[0]),
-                stratum: try TextInput.int(head[1], input, line: number, field: "Stratum"),
-                poll: try TextInput.int(head[2], input, line: number, field: "Poll"),
-                reach: reach,
-                lastRxSeconds: head[4] == "-" ? nil : try ChronyUnits.seconds(head[4], input, line: number),
-                adjustedOffsetSeconds: try ChronyUnits.offset(head[5], input, line: number),
-                measuredOffsetSeconds: try ChronyUnits.offset(line[line.index(after: bracket)..<close], input, line: number),
-                errorSeconds: try ChronyUnits.offset(line[plusMinus.upperBound...], input, line: number)))
-        }
-        return ChronySources(sources: sources)
-    }
-}
-
-/// chronyc's human units: `+6816ns`, `-12us`, `3ms`, `1.5s`; `34`, `12m`, `3h`, `2d`, `1y`.
-enum ChronyUnits {
-    static func offset(_ text: some StringProtocol, _ input: String, line: Int) throws(ParseError) -> Double {
-        let trimmed = text.trimmingSpaces
-        let scales: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("s", 1)]
-        for (suffix, scale) in scales where trimmed.hasSuffix(suffix) {
-            if let value = Double(trimmed.dropLast(suffix.count).trimmingSpaces) { return value * scale }
-        }
-        throw ParseError(input, line: line, expected: "a time with a unit (ns, us, ms, s), found \"\(trimmed)\"")
-    }
-
-    static func seconds(_ text: some StringProtocol, _ input: String, line: Int) throws(ParseError) -> Int {
-        let trimmed = text.trimmingSpaces
-        let scales: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400, "y": 31_536_000]
-        if let last = trimmed.last, let scale = scales[last], let value = Int(trimmed.dropLast()) { return value * scale }
-        if let value = Int(trimmed) { return value }
-        throw ParseError(input, line: line, field: "LastRx", expected: "seconds (optionally m, h, d, y), found \"\(trimmed)\"")
-    }
-}
-
-/// `chronyc -c sourcestats`: per-source regression statistics.
-public struct ChronySourceStats: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var address: String
-        public var samples: Int
-        public var runs: Int
-        public var spanSeconds: Int
-        public var frequencyPPM: Double
-        public var skewPPM: Double
-        public var offsetSeconds: Double
-        public var standardDeviationSeconds: Double
-    }
-
-    public var entries: [Entry]
-
-    public static func parse(csv text: String) throws(ParseError) -> ChronySourceStats {
-        let input = "chronyc -c sourcestats"
-        try TextInput.checkPrintable(text, input)
-        var entries: [Entry] = []
-        for (index, line) in TextInput.lines(text).enumerated() {
-            let number = index + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 8, !fields[0].isEmpty else { throw ParseError(input, line: number, expected: "8 fields, found \(fields.count)") }
-            entries.append(Entry(
-                address: String(fields[0]),
-                samples: try TextInput.int(fields[1], input, line: number, field: "samples"),
-                runs: try TextInput.int(fields[2], input, line: number, field: "runs"),
-                spanSeconds: try TextInput.int(fields[3], input, line: number, field: "span"),
-                frequencyPPM: try TextInput.double(fields[4], input, line: number, field: "frequency"),
-                skewPPM: try TextInput.double(fields[5], input, line: number, field: "skew"),
-                offsetSeconds: try TextInput.double(fields[6], input, line: number, field: "offset"),
-                standardDeviationSeconds: try TextInput.double(fields[7], input, line: number, field: "std dev")))
-        }
-        return ChronySourceStats(entries: entries)
     }
 }

@@ -15,7 +15,7 @@ public struct ChronyTracking: Sendable, Equatable {
     /// When chrony last updated from its reference (seconds since the epoch, its own clock).
     public var referenceTime: Double = 0
     /// chrony's own correction: POSITIVE when the local clock is AHEAD of its reference
-    /// (the CSV form prints the opposite sign, the text form says "fast"/"slow").
+    /// (the CSV form prints the opposite sign).
     public var offsetSeconds: Double
     public var lastOffsetSeconds: Double
     public var rmsOffsetSeconds: Double
@@ -83,55 +83,5 @@ extension ChronyTracking {
             leapStatus: leap)
         referenceTime = try number(3, "reference time")
         _ = try number(8, "residual frequency")
-    }
-
-    /// The human form admins paste: `Reference ID    : 7F000002 (127.0.0.2)` and so on.
-    public init(text: String) throws(ParseError) {
-        let input = "chronyc tracking"
-        try TextInput.checkPrintable(text, input)
-        var values: [String: (String, Int)] = [:]
-        for (index, line) in TextInput.lines(text).enumerated() {
-            guard let colon = line.firstIndex(of: ":") else {
-                throw ParseError(input, line: index + 1, expected: "\"Name : value\", found \"\(line)\"")
-            }
-            values[line[..<colon].trimmingSpaces] = (line[line.index(after: colon)...].trimmingSpaces, index + 1)
-        }
-        func value(_ key: String) throws(ParseError) -> (String, Int) {
-            guard let found = values[key] else { throw ParseError(input, field: key, expected: "a \"\(key)\" line") }
-            return found
-        }
-        /// "2.499996424 seconds fast of NTP time", "+0.000001198 seconds", "0.268 ppm fast".
-        func quantity(_ key: String) throws(ParseError) -> Double {
-            let (text, line) = try value(key)
-            let words = text.split(separator: " ")
-            guard let first = words.first, var number = Double(first) else {
-                throw ParseError(input, line: line, field: key, expected: "a number, found \"\(text)\"")
-            }
-            if words.contains("fast") { number = abs(number) } else if words.contains("slow") { number = -abs(number) }
-            return number
-        }
-        let (reference, referenceLine) = try value("Reference ID")
-        let parts = reference.split(separator: " ", maxSplits: 1)
-        guard let idPart = parts.first else { throw ParseError(input, line: referenceLine, field: "Reference ID", expected: "an ID") }
-        var name = parts.count > 1 ? String(parts[1]) : ""
-        if name.hasPrefix("(") && name.hasSuffix(")") { name = String(name.dropFirst().dropLast()) }
-        let (leapText, leapLine) = try value("Leap status")
-        guard let leap = LeapStatus(rawValue: leapText) else {
-            throw ParseError(input, line: leapLine, field: "Leap status", expected: "Normal, Insert second, Delete second or Not synchronised")
-        }
-        let (stratumText, stratumLine) = try value("Stratum")
-        self.init(
-            referenceID: try Self.checkReferenceID(String(idPart), input, line: referenceLine),
-            referenceName: name,
-            stratum: try TextInput.int(Substring(stratumText), input, line: stratumLine, field: "Stratum"),
-            offsetSeconds: try quantity("System time"),
-            lastOffsetSeconds: try quantity("Last offset"),
-            rmsOffsetSeconds: try quantity("RMS offset"),
-            frequencyPPM: try quantity("Frequency"),
-            skewPPM: try quantity("Skew"),
-            rootDelaySeconds: try quantity("Root delay"),
-            rootDispersionSeconds: try quantity("Root dispersion"),
-            updateIntervalSeconds: try quantity("Update interval"),
-            leapStatus: leap)
     }
 }

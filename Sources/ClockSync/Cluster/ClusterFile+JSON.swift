@@ -19,41 +19,31 @@ extension ClusterFile {
         return file
     }
 
-    /// Pretty, sorted JSON that `parse` reads back.
-    public func jsonText() -> String {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where scalar.value < 0x20: out += "\\u00" + String(scalar.value, radix: 16).leftPadded(2)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
-        let nodeLines = nodes.map { "    {\"address\": \(quoted($0.address.description)), \"name\": \(quoted($0.name.description))}" }
-        return """
-        {
-          "certs_dir": \(quoted(certificateDirectory)),
-          "name": \(quoted(name)),
-          "nodes": [
-        \(nodeLines.joined(separator: ",\n"))
-          ],
-          "options": {
-            "firewall": \(quoted(options.firewall.rawValue)),
-            "manual_time": \(options.manualTime),
-            "restart_cluster_services": \(quoted(options.restartClusterServices.rawValue)),
-            "rtc_sync": \(options.rtcSync)
-          },
-          "subnets": [\(subnets.map { quoted($0.description) }.joined(separator: ", "))],
-          "time_servers": [\(timeServers.map { quoted($0.description) }.joined(separator: ", "))],
-          "timezone": \(quoted(timezone.description)),
-          "tolerance": {"max_offset_seconds": \(maxOffsetSeconds)}\(lab.map { ",\n  \"lab\": {\"dir\": \(quoted($0.directory)), \"server_port\": \($0.serverPort)}" } ?? "")
-        }
+    /// Pretty, sorted JSON that `parse` reads back, written by JSONCore.
+    public func jsonText() -> String { json.prettyText + "\n" }
 
-        """
+    /// The cluster file as a JSON value: every field, defaults included, so the file says
+    /// what Meridian will do.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "certs_dir": .string(certificateDirectory),
+            "name": .string(name),
+            "nodes": .array(nodes.map { .object(["address": .string($0.address.description), "name": .string($0.name.description)]) }),
+            "options": .object([
+                "firewall": .string(options.firewall.rawValue),
+                "manual_time": .bool(options.manualTime),
+                "restart_cluster_services": .string(options.restartClusterServices.rawValue),
+                "rtc_sync": .bool(options.rtcSync),
+            ]),
+            "subnets": .array(subnets.map { .string($0.description) }),
+            "time_servers": .array(timeServers.map { .string($0.description) }),
+            "timezone": .string(timezone.description),
+            "tolerance": .object(["max_offset_seconds": .number(maxOffsetSeconds)]),
+        ]
+        if let lab {
+            object["lab"] = .object(["dir": .string(lab.directory), "server_port": .integer(Int64(lab.serverPort))])
+        }
+        return .object(object)
     }
 
     static func describe(_ error: DecodingError) -> ClusterFileError {
@@ -77,10 +67,6 @@ extension ClusterFile {
             return ClusterFileError("(file)", "", "\(error)")
         }
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 private struct AnyKey: CodingKey {

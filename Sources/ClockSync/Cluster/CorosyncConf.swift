@@ -9,9 +9,9 @@ public enum CorosyncConf {
     /// `totem { cluster_name: NAME }`, if present.
     public static func clusterName(in text: String) -> String? {
         for line in TextInput.lines(text) {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("cluster_name:") {
-                let name = trimmed.dropFirst("cluster_name:".count).trimmingSpaces
+                let name = trimmed.dropFirst("cluster_name:".count).trimmingWhitespace
                 return name.isEmpty ? nil : name
             }
         }
@@ -26,11 +26,11 @@ public enum CorosyncConf {
         var current: [String: String] = [:]
         var currentLine = 0
         for (index, line) in TextInput.lines(text).enumerated() {
-            var trimmed = line.trimmingSpaces
-            if let hash = trimmed.firstIndex(of: "#") { trimmed = String(trimmed[..<hash]).trimmingSpaces }
+            var trimmed = line.trimmingWhitespace
+            if let hash = trimmed.firstIndex(of: "#") { trimmed = String(trimmed[..<hash]).trimmingWhitespace }
             if trimmed.isEmpty { continue }
             if trimmed.hasSuffix("{") {
-                let name = trimmed.dropLast().trimmingSpaces
+                let name = trimmed.dropLast().trimmingWhitespace
                 stack.append(name)
                 if stack == ["nodelist", "node"] { current = [:]; currentLine = index + 1 }
                 continue
@@ -47,7 +47,7 @@ public enum CorosyncConf {
                 continue
             }
             if stack == ["nodelist", "node"], let colon = trimmed.firstIndex(of: ":") {
-                current[trimmed[..<colon].trimmingSpaces] = trimmed[trimmed.index(after: colon)...].trimmingSpaces
+                current[trimmed[..<colon].trimmingWhitespace] = trimmed[trimmed.index(after: colon)...].trimmingWhitespace
             }
         }
         guard stack.isEmpty else { throw ParseError(input, expected: "every { closed by }") }

@@ -107,16 +107,38 @@ public struct Hostname: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// An IANA time zone name such as `Europe/Berlin` or `UTC`, checked for syntax here; whether it
-/// exists in the tz database is asked of the caller (the module reads no files).
+/// exists in the tz database is asked of the caller (the module reads no files), who reads the
+/// file with `isInstalled(reading:)`.
 public struct TimezoneName: Sendable, Hashable, CustomStringConvertible {
     public let description: String
 
+    /// Files of /usr/share/zoneinfo that are not zones a node should be set to: leap-second
+    /// tables, the POSIX default rules, tzdata's placeholder zone, and the `right/` (leap
+    /// seconds counted) and `posix/` copies of the real zones.
+    static let notZones: Set<String> = ["leapseconds", "posixrules", "Factory", "localtime", "right", "posix"]
+    static let notZonePrefixes = ["right/", "posix/"]
+
     public init?(_ text: String) {
-        guard !text.isEmpty, text.count <= 64, !text.hasPrefix("/"), !text.contains(".."),
-              text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) })
+        guard !text.isEmpty, text.count <= 64, !text.hasPrefix("/"), !text.hasSuffix("/"), !text.contains(".."), !text.contains("//"),
+              text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) }),
+              !Self.notZones.contains(text), !Self.notZonePrefixes.contains(where: { text.hasPrefix($0) })
         else { return nil }
         description = text
     }
+
+    /// The tz database's directory on Debian and Proxmox VE.
+    public static let databaseDirectory = "/usr/share/zoneinfo"
+
+    /// Whether the tz database holds this zone: its file is a compiled zone (it starts with the
+    /// TZif magic), not a directory or one of the table files. `read` returns a regular file's
+    /// bytes, or nil for anything else.
+    public func isInstalled(in directory: String = TimezoneName.databaseDirectory, reading read: (String) -> [UInt8]?) -> Bool {
+        guard let bytes = read(directory + "/" + description) else { return false }
+        return Self.isTZif(bytes)
+    }
+
+    /// RFC 8536: a TZif file starts with the four bytes `TZif`.
+    public static func isTZif(_ bytes: [UInt8]) -> Bool { bytes.starts(with: Array("TZif".utf8)) }
 }
 
 extension Substring {

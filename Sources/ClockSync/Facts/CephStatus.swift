@@ -1,7 +1,7 @@
 import JSONCore
 
-/// `ceph -s --format json` (only the health part matters here) and
-/// `ceph time-sync-status --format json` (per-monitor skew).
+/// `ceph -s --format json`: only the health part matters here (MON_CLOCK_SKEW and its detail
+/// lines name the monitors and their skew).
 public struct CephStatus: Sendable, Equatable {
     public struct Check: Sendable, Equatable {
         public var code: String
@@ -44,31 +44,5 @@ public struct CephStatus: Sendable, Equatable {
             Check(code: code, severity: check.severity ?? "", summary: check.summary?.message ?? "",
                   details: (check.detail ?? []).compactMap(\.message))
         }.sorted { $0.code < $1.code }
-    }
-}
-
-public struct CephTimeSyncStatus: Sendable, Equatable {
-    public struct Monitor: Sendable, Equatable {
-        public var name: String
-        public var skewSeconds: Double
-        public var latencySeconds: Double
-        public var health: String
-    }
-
-    public var monitors: [Monitor]
-
-    public init(json text: String) throws(ParseError) {
-        let input = "ceph time-sync-status --format json"
-        struct Raw: Decodable {
-            struct Entry: Decodable { var skew: Double; var latency: Double; var health: String }
-            var time_skew_status: [String: Entry]
-        }
-        let raw: Raw
-        do { raw = try JSONValueDecoder().decode(Raw.self, from: JSONValue(parsing: Array(text.utf8))) } catch {
-            throw ParseError(input, expected: "a JSON object with time_skew_status per monitor (\(error))")
-        }
-        monitors = raw.time_skew_status.map {
-            Monitor(name: $0.key, skewSeconds: $0.value.skew, latencySeconds: $0.value.latency, health: $0.value.health)
-        }.sorted { $0.name < $1.name }
     }
 }

@@ -1,12 +1,4 @@
-/// Whether NTP (UDP 123) is let in, read from the firewall a node actually uses. Each reader
-/// answers `allowed`, `blocked` or `notFiltering` (the firewall is off or has no input policy);
-/// rules it cannot interpret are reported, not guessed at.
-public enum FirewallVerdict: String, Sendable, Equatable {
-    case allowed
-    case blocked
-    case notFiltering = "not filtering"
-}
-
+/// The readers of the firewalls a node may use; each answers a `FirewallVerdict`.
 public enum FirewallRules {
     /// `ufw status` (or `ufw status verbose`).
     public static func ufw(_ text: String) throws(ParseError) -> FirewallVerdict {
@@ -35,11 +27,11 @@ public enum FirewallRules {
         var enabled = false
         var allowed = false
         for line in TextInput.lines(text) {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("#") { continue }
             if trimmed.hasPrefix("[") { section = trimmed.uppercased(); continue }
             if section == "[OPTIONS]", trimmed.hasPrefix("enable:") {
-                enabled = trimmed.dropFirst("enable:".count).trimmingSpaces == "1"
+                enabled = trimmed.dropFirst("enable:".count).trimmingWhitespace == "1"
             }
             if section == "[RULES]" {
                 let words = trimmed.split(separator: " ").map(String.init)
@@ -62,7 +54,7 @@ public enum FirewallRules {
         var accepts = false
         var inInputChain = false
         for line in TextInput.lines(text) {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("chain ") { inInputChain = false }
             if trimmed.contains("hook input") {
                 inInputChain = true

@@ -17,6 +17,12 @@ public struct QuorumStatus: Sendable, Equatable {
     public init(pvecmStatus text: String) throws(ParseError) { try self.init(text, input: "pvecm status") }
     public init(quorumtool text: String) throws(ParseError) { try self.init(text, input: "corosync-quorumtool -s") }
 
+    /// The output of whichever program the agent ran (`argv`): `corosync-quorumtool` on nodes
+    /// without Proxmox's `pvecm`, otherwise `pvecm status` (or the lab's stand-in for it).
+    public init(_ text: String, printedBy argv: [String]) throws(ParseError) {
+        if argv.first?.split(separator: "/").last == "corosync-quorumtool" { try self.init(quorumtool: text) } else { try self.init(pvecmStatus: text) }
+    }
+
     private init(_ text: String, input: String) throws(ParseError) {
         try TextInput.checkPrintable(text, input)
         let lines = TextInput.lines(text)
@@ -25,7 +31,7 @@ public struct QuorumStatus: Sendable, Equatable {
         for (index, line) in lines.enumerated() {
             if line.hasPrefix("Membership information") { membersStart = index + 1; break }
             if let colon = line.firstIndex(of: ":"), !line.hasPrefix(" ") {
-                values[line[..<colon].trimmingSpaces] = (line[line.index(after: colon)...].trimmingSpaces, index + 1)
+                values[line[..<colon].trimmingWhitespace] = (line[line.index(after: colon)...].trimmingWhitespace, index + 1)
             }
         }
         func required(_ key: String) throws(ParseError) -> (String, Int) {

@@ -73,7 +73,7 @@ public enum ChronyConf {
     /// Directives in a current chrony.conf that let sources in from outside Meridian's plan.
     public static func foreignSources(in config: String) -> [String] {
         TextInput.lines(config).compactMap { line -> String? in
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             guard let word = trimmed.split(separator: " ").first else { return nil }
             switch word {
             case "pool", "sourcedir", "confdir", "include": return trimmed
@@ -87,7 +87,7 @@ public enum ChronyConf {
     public static func sourceDirectories(in config: String) -> [(directory: String, suffix: String)] {
         var found: [(String, String)] = []
         for line in TextInput.lines(config) {
-            let words = line.trimmingSpaces.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let words = line.trimmingWhitespace.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let directive = words.first, directive == "sourcedir" || directive == "confdir" else { continue }
             for directory in words.dropFirst() { found.append((String(directory), directive == "sourcedir" ? ".sources" : ".conf")) }
         }

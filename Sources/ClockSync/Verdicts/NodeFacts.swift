@@ -4,6 +4,8 @@
 public struct NodeFacts: Sendable, Equatable {
     public var node: String
     public var tracking: ChronyTracking?
+    /// Why `tracking` is nil although chronyc ran (nil when it was not asked or it succeeded).
+    public var trackingFailure: ChronycFailure?
     public var sources: ChronySources?
     public var timezone: String?
     public var quorum: QuorumStatus?
@@ -21,10 +23,10 @@ public struct NodeFacts: Sendable, Equatable {
     public init(node: String, tracking: ChronyTracking? = nil, sources: ChronySources? = nil, timezone: String? = nil,
                 quorum: QuorumStatus? = nil, ceph: CephStatus? = nil, firewall: FirewallVerdict? = nil,
                 foreignSources: [String] = [], measuredOffsetSeconds: Double? = nil, measuredAgainst: String? = nil,
-                unreachable: String? = nil) {
+                unreachable: String? = nil, trackingFailure: ChronycFailure? = nil) {
         self.node = node; self.tracking = tracking; self.sources = sources; self.timezone = timezone
         self.quorum = quorum; self.ceph = ceph; self.firewall = firewall; self.foreignSources = foreignSources
         self.measuredOffsetSeconds = measuredOffsetSeconds; self.measuredAgainst = measuredAgainst
-        self.unreachable = unreachable
+        self.unreachable = unreachable; self.trackingFailure = trackingFailure
     }
 }

@@ -1,18 +1,4 @@
-/// The judgement of one node, and of the cluster (the worst node, plus cross-node checks).
-public struct NodeVerdict: Sendable, Equatable {
-    public var node: String
-    public var findings: [Finding]
-    public var severity: Severity { findings.isEmpty ? .ok : Severity.worst(findings.map(\.severity)) }
-    /// The problems only (ok findings are context).
-    public var problems: [Finding] { findings.filter { $0.severity != .ok } }
-}
-
-public struct ClusterVerdict: Sendable, Equatable {
-    public var nodes: [NodeVerdict]
-    public var clusterFindings: [Finding]
-    public var severity: Severity { Severity.worst(nodes.map(\.severity) + clusterFindings.map(\.severity)) }
-}
-
+/// Judges the facts of one node, and of the whole cluster, against the cluster file.
 public enum Verdict {
     /// chrony's stratum for a server on its local clock (`local stratum 10`).
     public static let serverStratum = 10
@@ -28,16 +14,23 @@ public enum Verdict {
             return NodeVerdict(node: name, findings: findings)
         }
         guard let tracking = facts.tracking else {
-            add(.unknown, "no chrony tracking report (is chronyd running?)")
+            switch facts.trackingFailure {
+            case .daemonNotRunning?: add(.critical, facts.trackingFailure?.description ?? "")
+            case let failure?: add(.unknown, "no chrony tracking report: \(failure)")
+            case nil: add(.unknown, "no chrony tracking report")
+            }
             return NodeVerdict(node: name, findings: findings)
         }
+        var serves = false
         let serverAddresses = Set(cluster.timeServerNodes.map(\.address.description))
         if cluster.isTimeServer(name) {
             let peerOK = cluster.usesOrphanMode && serverAddresses.contains(tracking.referenceName)
             if tracking.isLocalReference && tracking.stratum == serverStratum {
                 add(.ok, "serving its local clock at stratum \(serverStratum)")
+                serves = true
             } else if peerOK {
                 add(.ok, "following time server \(tracking.referenceName) (orphan mode)")
+                serves = true
             } else if !tracking.isSynchronised {
                 add(.critical, "time server has no reference (chronyd: \(tracking.leapStatus.rawValue))")
             } else {
@@ -67,8 +60,11 @@ public enum Verdict {
         }
         if facts.firewall == .blocked && cluster.isTimeServer(name) {
             add(.critical, "firewall blocks NTP (UDP 123) on a time server")
+            serves = false
         }
-        return NodeVerdict(node: name, findings: findings)
+        var verdict = NodeVerdict(node: name, findings: findings)
+        verdict.serves = serves
+        return verdict
     }
 
     static func clientSources(_ name: String, _ tracking: ChronyTracking, _ sources: ChronySources?, _ servers: Set<String>) -> [Finding] {
@@ -121,8 +117,18 @@ public enum Verdict {
     /// Every node's verdict, plus what only shows across nodes: one timezone everywhere, and a
     /// node of the cluster file that reported nothing.
     public static func evaluate(cluster facts: [NodeFacts], in cluster: ClusterFile) -> ClusterVerdict {
-        let verdicts = facts.map { evaluate($0, in: cluster) }
+        var verdicts = facts.map { evaluate($0, in: cluster) }
         var findings: [Finding] = []
+        // With 2-3 time servers, one that does not serve leaves the cluster served by the others:
+        // the cluster is degraded (warning), not down, as long as one of them serves.
+        let serving = verdicts.filter { $0.serves && $0.severity != .critical }.map(\.node)
+        if !serving.isEmpty {
+            for index in verdicts.indices where cluster.isTimeServer(verdicts[index].node) && !verdicts[index].serves
+                && verdicts[index].severity == .critical {
+                verdicts[index].redundant = true
+                findings.append(Finding(.warning, "time server \(verdicts[index].node) does not serve; \(serving.joined(separator: ", ")) still serve\(serving.count == 1 ? "s" : "")"))
+            }
+        }
         let zones = Dictionary(grouping: facts.compactMap { f in f.timezone.map { (f.node, $0) } }, by: \.1)
         if zones.count > 1 {
             let list = zones.keys.sorted().map { zone in "\(zone): \(zones[zone, default: []].map(\.0).sorted().joined(separator: ", "))" }

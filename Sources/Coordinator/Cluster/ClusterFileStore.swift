@@ -11,35 +11,36 @@ public enum ClusterFileStore {
         flag ?? ChildProcess.inheritedEnvironment["MERIDIAN_CLUSTER"] ?? ClusterFile.defaultPath
     }
 
-    /// A zone exists when the tz database has a file for it (as `timedatectl set-timezone` checks).
+    /// A zone exists when the tz database has a compiled zone file for it (as `timedatectl
+    /// set-timezone` checks); `leapseconds`, `posixrules`, `right/…` and directories do not count.
     public static func timezoneExists(_ name: String) -> Bool {
-        guard TimezoneName(name) != nil else { return false }
-        return AtomicFile.isRegularFile("/usr/share/zoneinfo/" + name)
+        guard let zone = TimezoneName(name) else { return false }
+        return zone.isInstalled { AtomicFile.isRegularFile($0) ? (try? AtomicFile.read($0, limit: 1 << 20)) ?? nil : nil }
     }
 
     public static func load(_ path: String) throws(CoordinatorError) -> ClusterFile {
         let bytes: [UInt8]?
-        do { bytes = try AtomicFile.read(path, limit: 4 << 20) } catch { throw CoordinatorError("cannot read cluster file \(path): \(error)") }
+        do { bytes = try AtomicFile.read(path, limit: 4 << 20) } catch { throw CoordinatorError(.io, "cannot read cluster file \(path): \(error)") }
         guard let bytes else {
-            throw CoordinatorError("cluster file \(path) does not exist; create it with `meridian init` (or pass --cluster FILE)")
+            throw CoordinatorError(.notFound, "cluster file \(path) does not exist; create it with `meridian init` (or pass --cluster FILE)")
         }
         do {
             return try ClusterFile.parse(json: bytes, timezoneExists: timezoneExists)
         } catch {
-            throw CoordinatorError("cluster file \(path): \(error)")
+            throw CoordinatorError(.invalid, "cluster file \(path): \(error)")
         }
     }
 
     /// Writes atomically; refuses to replace an existing file unless `force`.
     public static func save(_ file: ClusterFile, to path: String, force: Bool) throws(CoordinatorError) {
         if !force && AtomicFile.exists(path) {
-            throw CoordinatorError("\(path) already exists; refusing to overwrite it without --force")
+            throw CoordinatorError(.alreadyExists, "\(path) already exists; refusing to overwrite it without --force")
         }
         do {
             try AtomicFile.makeDirectories(AtomicFile.parentDirectory(of: path))
             try AtomicFile.write(Array(file.jsonText().utf8), to: path, mode: 0o644)
         } catch {
-            throw CoordinatorError("cannot write \(path): \(error)")
+            throw CoordinatorError(.io, "cannot write \(path): \(error)")
         }
     }
 }
@@ -70,30 +71,30 @@ public enum ClusterInit {
         if let corosync = request.corosyncPath {
             let text: String
             do {
-                guard let bytes = try AtomicFile.read(corosync) else { throw CoordinatorError("\(corosync) does not exist") }
+                guard let bytes = try AtomicFile.read(corosync) else { throw CoordinatorError(.notFound, "\(corosync) does not exist") }
                 text = String(decoding: bytes, as: UTF8.self)
             } catch let error as CoordinatorError { throw error } catch {
-                throw CoordinatorError("cannot read \(corosync): \(error)")
+                throw CoordinatorError(.io, "cannot read \(corosync): \(error)")
             }
             do {
                 nodes = try CorosyncConf.nodes(in: text).map { ($0.name, $0.ring0Address) }
-            } catch { throw CoordinatorError("\(corosync): \(error)") }
+            } catch { throw CoordinatorError(.invalid, "\(corosync): \(error)") }
             name = name ?? CorosyncConf.clusterName(in: text)
         }
         for entry in request.nodes {
             let parts = entry.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw CoordinatorError("--node \"\(entry)\": expected NAME=ADDRESS, like pve1=192.168.1.10")
+                throw CoordinatorError(.usage, "--node \"\(entry)\": expected NAME=ADDRESS, like pve1=192.168.1.10")
             }
             nodes.append((String(parts[0]), String(parts[1])))
         }
-        guard !nodes.isEmpty else { throw CoordinatorError("no nodes: give --node NAME=ADDRESS (repeatable) or --from-corosync FILE") }
+        guard !nodes.isEmpty else { throw CoordinatorError(.usage, "no nodes: give --node NAME=ADDRESS (repeatable) or --from-corosync FILE") }
         let servers = request.timeServers.isEmpty ? [nodes[0].0] : request.timeServers
         guard !request.subnets.isEmpty else {
-            throw CoordinatorError("--subnet CIDR is required: the network the nodes share (chrony allows it on the time servers)")
+            throw CoordinatorError(.usage, "--subnet CIDR is required: the network the nodes share (chrony allows it on the time servers)")
         }
         guard let timezone = request.timezone ?? localTimezone() else {
-            throw CoordinatorError("--timezone is required (this machine's own zone could not be read)")
+            throw CoordinatorError(.usage, "--timezone is required (this machine's own zone could not be read)")
         }
         var options: [String: JSONValue] = ["manual_time": .bool(request.manualTime), "rtc_sync": .bool(!request.noRTCSync)]
         if let restart = request.restartClusterServices { options["restart_cluster_services"] = .string(restart) }
@@ -111,7 +112,7 @@ public enum ClusterInit {
         do {
             return try ClusterFile.parse(json: JSONValue.object(object).encodedBytes(), timezoneExists: ClusterFileStore.timezoneExists)
         } catch {
-            throw CoordinatorError("\(error)")
+            throw CoordinatorError(.invalid, "\(error)")
         }
     }
 
@@ -121,7 +122,10 @@ public enum ClusterInit {
             return zone
         }
         if let target = AtomicFile.symlinkTarget("/etc/localtime"), let range = target.range(ofZoneinfo: ()) {
-            return String(target[range])
+            // `posix/Europe/Berlin` and `right/Europe/Berlin` are copies of the zone `Europe/Berlin`.
+            let zone = String(target[range])
+            for copy in ["posix/", "right/"] where zone.hasPrefix(copy) { return String(zone.dropFirst(copy.count)) }
+            return zone
         }
         return nil
     }

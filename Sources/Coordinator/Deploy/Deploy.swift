@@ -34,16 +34,16 @@ public enum Deploy {
     public static func run(_ cluster: ClusterFile, settings: DeploySettings, certificates: CertificateDirectory,
                            options: Options, progress: @escaping @Sendable (String) -> Void) async throws(CoordinatorError) -> [Report] {
         let wanted = options.nodes.isEmpty ? cluster.nodes : try options.nodes.map { name throws(CoordinatorError) in
-            guard let node = cluster.node(named: name) else { throw CoordinatorError("--node \(name) is not in the cluster file") }
+            guard let node = cluster.node(named: name) else { throw CoordinatorError(.usage, "--node \(name) is not in the cluster file") }
             return node
         }
         let context: TLSContext
-        do { context = try certificates.coordinatorContext() } catch { throw CoordinatorError("\(error)") }
+        do { context = try certificates.coordinatorContext() } catch { throw CoordinatorError(.certificates, "\(error)") }
         let version = MeridianVersion.current
         let source = settings.package ?? settings.agentBinary
         let read: [UInt8]??
-        do { read = try AtomicFile.read(source, limit: 256 << 20) } catch { throw CoordinatorError("cannot read \(source): \(error)") }
-        guard let bytes = read, let payload = bytes else { throw CoordinatorError("\(source) does not exist") }
+        do { read = try AtomicFile.read(source, limit: 256 << 20) } catch { throw CoordinatorError(.io, "cannot read \(source): \(error)") }
+        guard let bytes = read, let payload = bytes else { throw CoordinatorError(.notFound, "\(source) does not exist") }
         return await FanOut.map(wanted, concurrency: options.concurrency) { node in
             deploy(node, settings: settings, certificates: certificates, context: context, version: version,
                    payload: payload, options: options, progress: progress)

@@ -84,12 +84,12 @@ public struct DeploySettings: Sendable, Equatable, Decodable {
     public static func load(_ path: String?) throws(CoordinatorError) -> DeploySettings {
         guard let path else { return DeploySettings() }
         do {
-            guard let bytes = try AtomicFile.read(path) else { throw CoordinatorError("deploy settings \(path) do not exist") }
+            guard let bytes = try AtomicFile.read(path) else { throw CoordinatorError(.notFound, "deploy settings \(path) do not exist") }
             return try JSONValueDecoder().decode(DeploySettings.self, from: JSONValue(parsing: bytes))
         } catch let error as CoordinatorError {
             throw error
         } catch {
-            throw CoordinatorError("deploy settings \(path): \(error)")
+            throw CoordinatorError(.invalid, "deploy settings \(path): \(error)")
         }
     }
 

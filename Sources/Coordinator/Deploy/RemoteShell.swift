@@ -38,7 +38,7 @@ struct RemoteShell: Sendable {
         do {
             return try ChildProcess.run(argv, input: input, timeout: timeout)
         } catch {
-            throw CoordinatorError("\(node): cannot run ssh: \(error)")
+            throw CoordinatorError(.remote, "\(node): cannot run ssh: \(error)")
         }
     }
 
@@ -52,7 +52,7 @@ struct RemoteShell: Sendable {
     /// Runs and requires success; the error carries the step and the remote stderr.
     func check(_ step: String, _ command: String, input: [UInt8] = [], timeout: Duration = .seconds(60)) throws(DeployFailure) -> String {
         let result: CommandResult
-        do { result = try run(command, input: input, timeout: timeout) } catch { throw DeployFailure(step: step, detail: error.message) }
+        do { result = try run(command, input: input, timeout: timeout) } catch { throw DeployFailure(step: step, detail: error.detail) }
         guard result.succeeded else {
             let reason = result.timedOut ? "timed out" : "exit \(result.status)"
             throw DeployFailure(step: step, detail: "\(reason): \(result.stderr.trimmingWhitespace)")

@@ -19,17 +19,17 @@ public enum Undeploy {
 
     public static func run(_ cluster: ClusterFile, nodes names: [String], settings: DeploySettings, certificates: CertificateDirectory,
                            progress: @escaping @Sendable (String) -> Void) async throws(CoordinatorError) -> (removed: [Report], redeployed: [Deploy.Report]) {
-        guard !names.isEmpty else { throw CoordinatorError("name the nodes to undeploy with --node (undeploying a whole cluster is deliberate work)") }
+        guard !names.isEmpty else { throw CoordinatorError(.usage, "name the nodes to undeploy with --node (undeploying a whole cluster is deliberate work)") }
         var nodes: [ClusterFile.Node] = []
         for name in names {
-            guard let node = cluster.node(named: name) else { throw CoordinatorError("--node \(name) is not in the cluster file") }
+            guard let node = cluster.node(named: name) else { throw CoordinatorError(.usage, "--node \(name) is not in the cluster file") }
             nodes.append(node)
         }
         let removed = await FanOut.map(nodes, concurrency: 8) { node in remove(node, settings: settings, progress: progress) }
         for report in removed {
             guard let serial = report.revokedSerial else { continue }
             do { try PKI.revoke(serialHex: serial, in: certificates.path) } catch {
-                throw CoordinatorError("\(report.node): cannot revoke serial \(serial): \(error)")
+                throw CoordinatorError(.certificates, "\(report.node): cannot revoke serial \(serial): \(error)")
             }
             progress("\(report.node): certificate \(serial) revoked")
         }

@@ -28,20 +28,20 @@ public enum Lab {
     /// Starts the lab and returns its cluster file. Refuses to start over a lab that still runs.
     public static func up(_ request: Request, log: (String) -> Void) throws(CoordinatorError) -> ClusterFile {
         let layout = LabLayout(directory: request.directory)
-        guard (1...200).contains(request.nodes) else { throw CoordinatorError("--nodes must be 1...200, got \(request.nodes)") }
+        guard (1...200).contains(request.nodes) else { throw CoordinatorError(.usage, "--nodes must be 1...200, got \(request.nodes)") }
         guard (1...3).contains(request.servers), request.servers <= request.nodes else {
-            throw CoordinatorError("--servers must be 1...3 and at most --nodes, got \(request.servers)")
+            throw CoordinatorError(.usage, "--servers must be 1...3 and at most --nodes, got \(request.servers)")
         }
         for (path, what) in [("/usr/sbin/chronyd", "chronyd (Debian package chrony)"), (LabLayout.libfaketime, "libfaketime (Debian package faketime)"),
                              (request.agentBinary, "meridian-agent"), (request.meridianBinary, "meridian")] where !AtomicFile.exists(path) {
-            throw CoordinatorError("\(what) is missing at \(path); run scripts/install-deps.sh and swift build")
+            throw CoordinatorError(.notFound, "\(what) is missing at \(path); run scripts/install-deps.sh and swift build")
         }
         if let state = LabState.load(layout), isRunning(state, layout) {
-            throw CoordinatorError("a lab is already running in \(layout.directory); stop it with `meridian lab down --dir \(layout.directory)`")
+            throw CoordinatorError(.alreadyExists, "a lab is already running in \(layout.directory); stop it with `meridian lab down --dir \(layout.directory)`")
         }
         let names = (1...request.nodes).map(LabLayout.name)
         for node in request.skews.keys where !names.contains(node) {
-            throw CoordinatorError("--skew names \(node), but the lab has \(names.first ?? "")…\(names.last ?? "")")
+            throw CoordinatorError(.usage, "--skew names \(node), but the lab has \(names.first ?? "")…\(names.last ?? "")")
         }
         let cluster = try writeFiles(request, layout: layout, names: names)
         var state = LabState(nodes: names)
@@ -56,7 +56,7 @@ public enum Lab {
             do {
                 state.clockd = try ChildProcess.spawnDetached([request.meridianBinary, "lab", "clockd", "--dir", layout.directory],
                                                               environment: environment, logPath: layout.clockdLog)
-            } catch { throw CoordinatorError("cannot start the lab clock loop: \(error)") }
+            } catch { throw CoordinatorError(.lab, "cannot start the lab clock loop: \(error)") }
             try state.save(layout)
         } catch {
             down(layout)
@@ -90,7 +90,7 @@ public enum Lab {
         } catch let error as CoordinatorError {
             throw error
         } catch {
-            throw CoordinatorError("cannot prepare the lab in \(layout.directory): \(error)")
+            throw CoordinatorError(.lab, "cannot prepare the lab in \(layout.directory): \(error)")
         }
         var init_ = ClusterInit.Request()
         init_.name = "lab"
@@ -122,7 +122,7 @@ public enum Lab {
             "restart_corosync": argv([meridian, "lab", "corosync", "restart", "--dir", layout.directory, "--node", node]),
             "quorum_status": argv([meridian, "lab", "corosync", "status", "--dir", layout.directory, "--node", node]),
             "restart_pve_cluster": argv(["/bin/true"]), "ceph_status": argv([]),
-            "ufw_status": argv([]), "ufw_allow": argv([]),
+            "ufw_status": argv([]), "ufw_allow": argv([]), "nft_ruleset": argv([]), "quorum_tool": argv([]),
             "is_active": argv([]), "disable_now": argv([]), "hostname": argv([]),
         ]
         return .object([
@@ -150,7 +150,7 @@ public enum Lab {
 
     /// Starts a node's agent again (after it was stopped or died) and records its pid.
     public static func restartAgent(_ layout: LabLayout, node: String, agentBinary: String) throws(CoordinatorError) {
-        guard var state = LabState.load(layout), state.nodes.contains(node) else { throw CoordinatorError("no lab node \(node) in \(layout.directory)") }
+        guard var state = LabState.load(layout), state.nodes.contains(node) else { throw CoordinatorError(.notFound, "no lab node \(node) in \(layout.directory)") }
         if let old = state.agents[node], ChildProcess.isAlive(old) { LabProcesses.stop(old) }
         state.agents[node] = try LabProcesses.startAgent(layout, node: node, agentBinary: agentBinary)
         try state.save(layout)

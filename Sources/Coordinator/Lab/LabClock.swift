@@ -16,15 +16,15 @@ public enum LabClock {
     public static func writeOffset(_ layout: LabLayout, node: String, seconds: Double) throws(CoordinatorError) {
         let nanoseconds = Int64((abs(seconds) * 1e9).rounded())
         let fraction = String(nanoseconds % 1_000_000_000)
-        let text = (seconds < 0 ? "-" : "+") + "\(nanoseconds / 1_000_000_000)." + String(repeating: "0", count: 9 - fraction.count) + fraction
+        let text = (seconds < 0 ? "-" : "+") + "\(nanoseconds / 1_000_000_000)." + fraction.leftPadded(9)
         do { try AtomicFile.write(Array((text + "\n").utf8), to: layout.offsetFile(node)) } catch {
-            throw CoordinatorError("\(node): cannot write \(layout.offsetFile(node)): \(error)")
+            throw CoordinatorError(.io, "\(node): cannot write \(layout.offsetFile(node)): \(error)")
         }
     }
 
     /// `meridian lab step NODE SECONDS`: moves a node's clock, as a bad RTC or an admin's `date -s` would.
     public static func step(_ layout: LabLayout, node: String, by seconds: Double) throws(CoordinatorError) {
-        guard AtomicFile.exists(layout.offsetFile(node)) else { throw CoordinatorError("no lab node \(node) in \(layout.directory)") }
+        guard AtomicFile.exists(layout.offsetFile(node)) else { throw CoordinatorError(.notFound, "no lab node \(node) in \(layout.directory)") }
         try writeOffset(layout, node: node, seconds: readOffset(layout, node: node) + seconds)
     }
 
@@ -32,7 +32,7 @@ public enum LabClock {
     /// offset file), given the chronyc-style UTC text the agent passes.
     public static func set(_ layout: LabLayout, node: String, toUTC text: String) throws(CoordinatorError) {
         let target: Int64
-        do { target = try CivilTime.parseChronyText(text) } catch { throw CoordinatorError("\(error)") }
+        do { target = try CivilTime.parseChronyText(text) } catch { throw CoordinatorError(.invalid, "\(error)") }
         let now = WallClock.now()
         try writeOffset(layout, node: node, seconds: Double(target - now.seconds) - Double(now.nanoseconds) / 1e9)
     }

@@ -18,14 +18,14 @@ public enum LabCorosync {
         do {
             try AtomicFile.makeDirectories(directory(layout))
             try AtomicFile.write(Array("\(until)\n".utf8), to: directory(layout) + "/\(node).down-until")
-        } catch { throw CoordinatorError("cannot record the restart of \(node): \(error)") }
+        } catch { throw CoordinatorError(.io, "cannot record the restart of \(node): \(error)") }
     }
 
     public static func breakNode(_ layout: LabLayout, node: String) throws(CoordinatorError) {
         do {
             try AtomicFile.makeDirectories(directory(layout))
             try AtomicFile.write(Array("broken\n".utf8), to: directory(layout) + "/\(node).broken")
-        } catch { throw CoordinatorError("cannot break \(node): \(error)") }
+        } catch { throw CoordinatorError(.io, "cannot break \(node): \(error)") }
     }
 
     /// The node's next corosync restart never comes back (a node whose quorum is lost).
@@ -33,7 +33,7 @@ public enum LabCorosync {
         do {
             try AtomicFile.makeDirectories(directory(layout))
             try AtomicFile.write(Array("break\n".utf8), to: directory(layout) + "/\(node).break-on-restart")
-        } catch { throw CoordinatorError("cannot arm \(node): \(error)") }
+        } catch { throw CoordinatorError(.io, "cannot arm \(node): \(error)") }
     }
 
     static func isUp(_ layout: LabLayout, node: String) -> Bool {

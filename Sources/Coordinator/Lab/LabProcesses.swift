@@ -11,7 +11,7 @@ public enum LabProcesses {
     public static func startChronyd(_ layout: LabLayout, node: String, timestampShim: String) throws(CoordinatorError) {
         let conf = layout.chronyConf(node)
         guard AtomicFile.exists(timestampShim) else {
-            throw CoordinatorError("the lab's timestamp shim is missing at \(timestampShim); run swift build")
+            throw CoordinatorError(.notFound, "the lab's timestamp shim is missing at \(timestampShim); run swift build")
         }
         var environment = ChildProcess.inheritedEnvironment
         for (key, value) in layout.fakeClockEnvironment(node, timestampShim: timestampShim) { environment[key] = value }
@@ -19,18 +19,18 @@ public enum LabProcesses {
         do {
             pid = try ChildProcess.spawnDetached(["/usr/sbin/chronyd", "-x", "-n", "-f", conf], environment: environment,
                                                  logPath: layout.chronydLog(node))
-        } catch { throw CoordinatorError("\(node): cannot start chronyd: \(error)") }
+        } catch { throw CoordinatorError(.lab, "\(node): cannot start chronyd: \(error)") }
         // A config chronyd refuses makes it exit within milliseconds; a good one keeps it running.
         let deadline = ContinuousClock.now + .milliseconds(700)
         while ContinuousClock.now < deadline {
             if let status = ChildProcess.reap(pid) {
                 let log = (try? AtomicFile.read(layout.chronydLog(node))).map { String(decoding: $0.suffix(600), as: UTF8.self) } ?? ""
-                throw CoordinatorError("\(node): chronyd exited with status \(status) on \(conf): \(log)")
+                throw CoordinatorError(.lab, "\(node): chronyd exited with status \(status) on \(conf): \(log)")
             }
             if AtomicFile.exists(layout.socket(node)) && ChildProcess.isAlive(pid) { return }
             ChildProcess.sleep(.milliseconds(20))
         }
-        guard ChildProcess.isAlive(pid) else { throw CoordinatorError("\(node): chronyd did not stay up") }
+        guard ChildProcess.isAlive(pid) else { throw CoordinatorError(.lab, "\(node): chronyd did not stay up") }
     }
 
     public static func chronydPID(_ layout: LabLayout, node: String) -> Int32? {
@@ -59,18 +59,18 @@ public enum LabProcesses {
         let pid: Int32
         do {
             pid = try ChildProcess.spawnDetached([agentBinary], environment: environment, logPath: layout.agentLog(node))
-        } catch { throw CoordinatorError("\(node): cannot start the agent: \(error)") }
+        } catch { throw CoordinatorError(.lab, "\(node): cannot start the agent: \(error)") }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             if let log = try? AtomicFile.read(layout.agentLog(node)), String(decoding: log, as: UTF8.self).contains("listening on") { return pid }
             if let status = ChildProcess.reap(pid) {
                 let log = (try? AtomicFile.read(layout.agentLog(node))).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                throw CoordinatorError("\(node): agent exited with status \(status): \(log)")
+                throw CoordinatorError(.lab, "\(node): agent exited with status \(status): \(log)")
             }
             ChildProcess.sleep(.milliseconds(20))
         }
         stop(pid)
-        throw CoordinatorError("\(node): agent did not start listening within 10 s")
+        throw CoordinatorError(.lab, "\(node): agent did not start listening within 10 s")
     }
 
     /// SIGTERM, then SIGKILL after 3 s; reaps our own children.
@@ -104,7 +104,7 @@ public struct LabState: Sendable, Equatable {
         ]
         if let clockd { object["clockd"] = .integer(Int64(clockd)) }
         do { try AtomicFile.write(JSONValue.object(object).encodedBytes(), to: layout.state) } catch {
-            throw CoordinatorError("cannot write \(layout.state): \(error)")
+            throw CoordinatorError(.io, "cannot write \(layout.state): \(error)")
         }
     }
 
@@ -114,14 +114,5 @@ public struct LabState: Sendable, Equatable {
         var agents: [String: Int32] = [:]
         for (node, pid) in json["agents"]?.objectValue ?? [:] { if let pid = pid.intValue { agents[node] = Int32(truncatingIfNeeded: pid) } }
         return LabState(nodes: nodes, agents: agents, clockd: json["clockd"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
     }
 }

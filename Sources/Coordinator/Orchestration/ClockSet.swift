@@ -30,7 +30,7 @@ public enum ClockSet {
     public static func run(_ cluster: ClusterFile, context: TLSContext, target: Target, force: Bool,
                            timeout: Duration = .seconds(10)) async throws(CoordinatorError) -> [Outcome] {
         guard cluster.options.manualTime else {
-            throw CoordinatorError("the cluster file does not allow manual time input: set options.manual_time to true, run `meridian apply` (it adds chrony's `manual` directive on the time servers), then retry")
+            throw CoordinatorError(.notAllowed, "the cluster file does not allow manual time input: set options.manual_time to true, run `meridian apply` (it adds chrony's `manual` directive on the time servers), then retry")
         }
         let servers = cluster.timeServerNodes
         return await FanOut.map(servers, concurrency: servers.count) { node in

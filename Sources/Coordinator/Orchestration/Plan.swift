@@ -69,13 +69,15 @@ public enum Plan {
     }
 
     public static func render(_ entries: [PlanEntry]) -> String {
+        // Errors, actions and the diff carry agents' text: escaped, the diff line by line.
+        let safe: (String) -> String = { TerminalText.escaped($0) }
         var text = ""
         for entry in entries {
-            text += "== \(entry.node) (\(entry.role.rawValue))\n"
-            if let error = entry.error { text += "  \(entry.reachable ? "error" : "unreachable"): \(error)\n\n"; continue }
+            text += "== \(safe(entry.node)) (\(entry.role.rawValue))\n"
+            if let error = entry.error { text += "  \(entry.reachable ? "error" : "unreachable"): \(safe(error))\n\n"; continue }
             if entry.actions.isEmpty { text += "  nothing to change\n\n"; continue }
-            for action in entry.actions { text += "  - \(action)\n" }
-            if !entry.chronyDiff.isEmpty { text += entry.chronyDiff }
+            for action in entry.actions { text += "  - \(safe(action))\n" }
+            if !entry.chronyDiff.isEmpty { text += TerminalText.escapedLines(entry.chronyDiff) }
             text += "\n"
         }
         let changing = entries.filter { !$0.actions.isEmpty }.count

@@ -90,7 +90,7 @@ public enum RollingRestart {
             defer { client.close() }
             let output = try client.call(.quorum, params: NoParams(), timeout: timeout, as: CommandOutput.self)
             if output.status == 127 { return .absent }
-            guard let status = try? QuorumStatus(pvecmStatus: output.stdout) else {
+            guard let status = try? QuorumStatus(output.stdout, printedBy: output.command) else {
                 return .notQuorate("\(node.name): unreadable quorum report (exit \(output.status))")
             }
             return status.quorate ? .quorate : .notQuorate("\(node.name): \(status.totalVotes) of \(status.expectedVotes) votes")

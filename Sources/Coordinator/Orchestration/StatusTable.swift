@@ -1,6 +1,7 @@
 import ClockSync
 
-/// The human form of `meridian status`: a table that fits 100 columns, then the reasons.
+/// The human form of `meridian status`: a table that fits 100 columns, then the reasons. Cells
+/// and reasons carry agents' text, so both go through `TerminalText`.
 public enum StatusTable {
     public static func render(_ report: StatusReport) -> String {
         var rows = [["NODE", "ROLE", "SOURCE", "STATE", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
@@ -27,9 +28,9 @@ public enum StatusTable {
         let reasons = report.nodes.flatMap { report.verdict(of: $0.name)?.problems ?? [] }
             + (report.verdict.clusterFindings + report.extraFindings).filter { $0.severity != .ok }
         if !reasons.isEmpty {
-            text += "\n" + reasons.map { "  \($0.severity): \($0.message)" }.joined(separator: "\n")
+            text += "\n" + reasons.map { "  \($0.severity): \(TerminalText.escaped($0.message))" }.joined(separator: "\n")
         }
-        text += "\ncluster \(report.cluster.name): \(report.severity.description.uppercased())"
+        text += "\ncluster \(TerminalText.escaped(report.cluster.name)): \(report.severity.description.uppercased())"
         if let offset = report.timeServerOffsetFromHere {
             text += " (time server \(Durations.offset(offset)) of this machine)"
         }

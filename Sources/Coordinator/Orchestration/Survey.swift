@@ -72,13 +72,23 @@ public enum Survey {
     }
 
     /// Tool output → ClockSync's values. Output that does not parse is left out (and the verdict
-    /// then says what is unknown) rather than guessed.
+    /// then says what is unknown) rather than guessed; why tracking is missing is kept, because
+    /// "chronyd is not running" is a fact, not an unknown.
     static func parse(_ facts: FactsResult, node: String) -> NodeFacts {
         var parsed = NodeFacts(node: node)
-        if let output = facts.tracking, output.succeeded { parsed.tracking = try? ChronyTracking(csv: output.stdout) }
+        if let output = facts.tracking {
+            if output.succeeded {
+                do { parsed.tracking = try ChronyTracking(csv: output.stdout) } catch {
+                    parsed.trackingFailure = .unparsable(reason: "\(error)")
+                }
+            } else {
+                parsed.trackingFailure = ChronycFailure(status: output.status, stdout: output.stdout, stderr: output.stderr,
+                                                        timedOut: output.timedOut)
+            }
+        }
         if let output = facts.sources, output.succeeded { parsed.sources = try? ChronySources.parse(csv: output.stdout) }
         parsed.timezone = facts.timezone
-        if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(pvecmStatus: output.stdout) }
+        if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(output.stdout, printedBy: output.command) }
         if let output = facts.ceph, output.succeeded { parsed.ceph = try? CephStatus(json: output.stdout) }
         parsed.firewall = facts.firewall.flatMap(FirewallVerdict.init(rawValue:))
         parsed.foreignSources = (facts.chronyConf.map(ChronyConf.foreignSources(in:)) ?? []) + facts.foreignSourceFiles

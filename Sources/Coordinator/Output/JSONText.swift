@@ -1,18 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import JSONCore
 
-/// Deterministic JSON for `--json` outputs: sorted keys, pretty, no escaped slashes.
+/// Deterministic JSON for `--json` outputs, written by JSONCore (the package's one JSON writer):
+/// sorted keys, two-space indent, `/` unescaped, nil optionals left out.
 public enum JSONText {
     public static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            return try JSONValueEncoder().encode(value).prettyText
         } catch {
-            return "{\"error\": \"cannot encode output: \(error)\"}"
+            return JSONValue.object(["error": .string("cannot encode output: \(error)")]).prettyText
         }
     }
 }

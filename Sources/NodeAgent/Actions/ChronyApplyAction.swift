@@ -124,7 +124,3 @@ struct ChronyApplyAction: Sendable {
         return restart.succeeded
     }
 }
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}

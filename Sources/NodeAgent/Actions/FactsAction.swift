@@ -20,7 +20,7 @@ struct FactsAction: Sendable {
         facts.sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
         facts.sourcestats = runner.run(commands.chronyc + ["-c", "sourcestats"], timeout: .seconds(5))
         facts.timezone = timezone()
-        facts.quorum = present(runner.run(commands.quorumStatus, timeout: .seconds(10)))
+        facts.quorum = quorum()
         facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))
         facts.otherTimeDaemons = commands.isActive.isEmpty ? [] : commands.otherTimeDaemons.filter {
             runner.run(commands.isActive + [$0], timeout: .seconds(5)).succeeded
@@ -29,7 +29,14 @@ struct FactsAction: Sendable {
         return facts
     }
 
-    /// The Proxmox firewall when it is on, else ufw when it is active; nil when neither filters.
+    /// `pvecm status`, else `corosync-quorumtool -s` where pvecm is not installed; nil where
+    /// neither is. The output's `command` tells the coordinator which parser to use.
+    func quorum() -> CommandOutput? {
+        present(runner.run(commands.quorumStatus, timeout: .seconds(10))) ?? present(runner.run(commands.quorumTool, timeout: .seconds(10)))
+    }
+
+    /// The Proxmox firewall when it is on, else ufw when it is active, else nftables when its
+    /// input chain drops; nil when none filters.
     func firewallVerdict() -> FirewallVerdict? {
         if let text = files.readText(files.proxmoxFirewall) {
             let verdict = FirewallRules.proxmox(text)
@@ -37,7 +44,10 @@ struct FactsAction: Sendable {
         }
         let ufw = runner.run(commands.ufwStatus, timeout: .seconds(10))
         if ufw.succeeded, let verdict = try? FirewallRules.ufw(ufw.stdout), verdict != .notFiltering { return verdict }
-        return nil
+        let nft = runner.run(commands.nftRuleset, timeout: .seconds(10))
+        guard nft.succeeded else { return nil }
+        let verdict = FirewallRules.nftables(nft.stdout)
+        return verdict == .notFiltering ? nil : verdict
     }
 
     /// The zone from the config's `show_timedate` command (`timedatectl show`) where there is

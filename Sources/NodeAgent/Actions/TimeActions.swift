@@ -12,7 +12,9 @@ struct TimeActions: Sendable {
     let facts: FactsAction
 
     func setTimezone(_ params: TimezoneParams) throws(RPCError) -> ChangeResult {
-        guard TimezoneName(params.timezone) != nil, AtomicFile.isRegularFile("/usr/share/zoneinfo/" + params.timezone) else {
+        // A real zone: a compiled TZif file, not leapseconds/posixrules/right/… (ClockSync's check).
+        guard let zone = TimezoneName(params.timezone),
+              zone.isInstalled(reading: { AtomicFile.isRegularFile($0) ? (try? AtomicFile.read($0, limit: 1 << 20)) ?? nil : nil }) else {
             throw RPCError.invalidParams("timezone \"\(params.timezone)\" is not in this node's tz database")
         }
         if facts.timezone() == params.timezone { return ChangeResult(changed: false, detail: "already \(params.timezone)") }
@@ -99,23 +101,14 @@ enum ProxmoxFirewallFile {
     static func adding(_ rules: [String], to text: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: " \t").uppercased() == "[RULES]" }) else {
+        guard let start = lines.firstIndex(where: { $0.trimmingWhitespace.uppercased() == "[RULES]" }) else {
             return lines.joined(separator: "\n") + "\n\n[RULES]\n\n" + rules.joined(separator: "\n") + "\n"
         }
         var end = lines.index(after: start)
         while end < lines.endIndex, !lines[end].hasPrefix("[") { end += 1 }
         var insertAt = end
-        while insertAt > start + 1, lines[insertAt - 1].trimmingCharacters(in: " \t").isEmpty { insertAt -= 1 }
+        while insertAt > start + 1, lines[insertAt - 1].trimmingWhitespace.isEmpty { insertAt -= 1 }
         lines.insert(contentsOf: rules, at: insertAt)
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
