@@ -1,4 +1,3 @@
-import Glibc
 import HostSystem
 import SecureTransport
 import Synchronization
@@ -111,10 +110,4 @@ public final class SSHNode: Sendable {
         let result = try ChildProcess.run(argv, timeout: .seconds(30))
         guard result.succeeded else { throw TransportError(.io, "\(argv.joined(separator: " ")) failed: \(result.stderr)") }
     }
-}
-
-/// Who runs the tests. Tests that start sshd, mount a tmpfs or act as root are enabled only
-/// when this is true; CI runs as root, so there they always run.
-public enum Privileges {
-    public static var isRoot: Bool { geteuid() == 0 }
 }
