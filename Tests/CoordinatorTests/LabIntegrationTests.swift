@@ -117,9 +117,19 @@ import WireProtocol
         _ = try await DedicatedThread.run(name: "stop-chronyd") { LabProcesses.stopChronyd(layout, node: "node1") }
         // Within a few polls the client either re-selects a remaining server, or chrony keeps the
         // silent one selected on its last estimate (it does when the others agree with it) and
-        // status says so. Either way the client keeps a selected source and time.
-        try await Task.sleep(for: .seconds(10))
-        let status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        // status says so. Either way the client keeps a selected source and time. Polled until
+        // one of the two shows (bound by the event; the deadline only bounds a hang).
+        func servedOrExplained(_ status: StatusReport) -> Bool {
+            guard let selected = status.nodes.first(where: { $0.name == "node4" })?.parsed.sources?.selected else { return false }
+            return ["127.0.0.3", "127.0.0.4"].contains(selected.address)
+                || status.verdict(of: "node4")?.problems.contains { $0.message.contains("selected source 127.0.0.2 has not answered") } == true
+        }
+        var status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !servedOrExplained(status), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            status = StatusReport(cluster: cluster, nodes: await Survey.run(cluster, context: context))
+        }
         let client = try #require(status.nodes.first { $0.name == "node4" })
         let selected = try #require(client.parsed.sources?.selected, "node4 still has a selected source")
         let reasons = status.verdict(of: "node4")?.problems.map(\.message) ?? []
