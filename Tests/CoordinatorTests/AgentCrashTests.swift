@@ -53,7 +53,7 @@ extension LabIntegrationTests {
         try #require(new != old)
 
         var reached: [String] = []
-        for point in [FaultPoint.backupWritten, .temporaryFileCreated, .configReplaced, .chronydRestarted] {
+        for point in [FaultPoint.backupWritten, .temporaryFileCreated, .configReplaced, .chronydRestarted, .waitingForSync] {
             // Back to the old file, and chronyd running it, as before the first apply: a kill
             // between writing and restarting must then still end with chronyd on the new file.
             try AtomicFile.write(Array(old.utf8), to: conf)
@@ -72,21 +72,25 @@ extension LabIntegrationTests {
                 #expect(interrupted.failed.map(\.node) == ["node2"], "\(point): \(interrupted.failed)")
             }
             let text = try? readText(conf)
+            // The state the kill left: the new file written, but no new chronyd started on it.
+            let restarted = LabProcesses.chronydPID(layout, node: "node2").map { $0 != base.chronyd } ?? false
+            let restartOwed = text == new && !restarted
             #expect(text == old || text == new, "\(point): chrony.conf is torn or missing: \(text ?? "missing")")
+            let leftovers = AtomicFile.list(AtomicFile.parentDirectory(of: conf)).filter { $0.contains(".meridian-tmp-") }
+            print("agent killed \(point): chrony.conf is the \(text == old ? "old" : text == new ? "new" : "TORN") file; \(leftovers.count) temporary file(s) left")
 
             try await DedicatedThread.run(name: "restart-agent") { try Lab.restartAgent(layout, node: "node2", agentBinary: AgentProcess.agentBinary) }
             let rerun = await Apply.run(cluster, context: context, options: options()) { _ in }
             #expect(rerun.failed.isEmpty, "\(point): re-run: \(rerun.failed)")
             #expect(try readText(conf) == new, "\(point): the re-run wrote the new file")
             let follows = rerun.status.nodes.first { $0.name == "node2" }?.parsed.sources?.selected?.address == "127.0.0.2"
-            if case .configReplaced = point {
+            if restartOwed {
                 // Found by this test: killed after the rename and before the restart, the re-run
                 // finds chrony.conf already new, answers "unchanged" and never restarts chronyd,
                 // which keeps running the old file (or is down, when the kill cut its restart
-                // short). The agent must remember that a restart is
-                // owed (NodeAgent, chrony.apply). Remove this wrapper once it does. Intermittent
-                // only because a kill that lands after the new chronyd started is not the bug.
-                withKnownIssue("chrony.apply does not restart chronyd when a killed agent left the new file unapplied", isIntermittent: true) {
+                // short). The agent must remember that a restart is owed (NodeAgent,
+                // chrony.apply); remove this wrapper once it does (it then reports the fix).
+                withKnownIssue("chrony.apply does not restart chronyd when a killed agent left the new file unapplied") {
                     #expect(follows && rerun.status.severity == .ok, "\(point): \(StatusTable.render(rerun.status))")
                 }
             } else {
@@ -94,9 +98,9 @@ extension LabIntegrationTests {
                 #expect(rerun.status.severity == .ok, "\(point): \(StatusTable.render(rerun.status))")
             }
         }
-        // The points that persist (a file, a pid) are always seen; only the temporary file's
-        // window may be too short to catch.
-        for point in [FaultPoint.backupWritten, .configReplaced, .chronydRestarted] {
+        print("agent killed: \(reached.joined(separator: "; "))")
+        // Every point is seen: the lasting ones by polling, the fleeting ones by inotify.
+        for point in [FaultPoint.backupWritten, .temporaryFileCreated, .configReplaced, .chronydRestarted, .waitingForSync] {
             #expect(reached.contains("\(point)"), "the agent was never killed \(point); reached: \(reached)")
         }
     }

@@ -1,3 +1,4 @@
+import Glibc
 import HostSystem
 @testable import Coordinator
 import JSONCore
@@ -18,6 +19,8 @@ enum FaultPoint: Sendable, CustomStringConvertible {
     case configReplaced
     /// chronyd runs with another pid than before the apply (the restart happened).
     case chronydRestarted
+    /// The new chronyd is up (its command socket exists): the agent waits for it to sync.
+    case waitingForSync
     /// The journal has a line for this node and step.
     case journalLine(node: String, step: String)
 
@@ -27,6 +30,7 @@ enum FaultPoint: Sendable, CustomStringConvertible {
         case .temporaryFileCreated: "while the temporary file exists"
         case .configReplaced: "after chrony.conf is replaced"
         case .chronydRestarted: "after chronyd restarted"
+        case .waitingForSync: "while the agent waits for chronyd to sync"
         case .journalLine(let node, let step): "after the journal records \(node) \(step)"
         }
     }
@@ -51,6 +55,8 @@ enum FaultPoint: Sendable, CustomStringConvertible {
             return (try? readText(conf)).map { $0 != base.oldConfig } ?? false
         case .chronydRestarted:
             return LabProcesses.chronydPID(base.layout, node: base.node).map { $0 != base.chronyd } ?? false
+        case .waitingForSync:
+            return FaultPoint.chronydRestarted.reached(base) && AtomicFile.exists(base.layout.socket(base.node))
         case .journalLine(let node, let step):
             let lines = ((try? readText(base.layout.journal)) ?? "").split(separator: "\n")
             return lines.contains { line in
@@ -58,6 +64,37 @@ enum FaultPoint: Sendable, CustomStringConvertible {
                 return json["node"]?.stringValue == node && json["step"]?.stringValue == step
             }
         }
+    }
+
+    /// The temporary file lives for a write, a chmod and an fsync only, and the new chrony.conf
+    /// follows the backup within microseconds: too short for polling, so inotify reports the
+    /// event and the agent is stopped (SIGSTOP, at once) on the spot.
+    static func killOnCreate(_ directory: String, mask: UInt32, prefix: String, pid: Int32, done: DoneFlag) -> Bool {
+        let fd = inotify_init1(0o2000000)  // IN_CLOEXEC
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard inotify_add_watch(fd, directory, mask) >= 0 else { return false }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let deadline = ContinuousClock.now + .seconds(300)
+        while !done.isSet, ContinuousClock.now < deadline {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 20) > 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { continue }
+            // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
+            var offset = 0
+            while offset + 16 <= count {
+                let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
+                let end = min(offset + 16 + length, count)
+                let name = String(decoding: buffer[(offset + 16)..<end].prefix { $0 != 0 }, as: UTF8.self)
+                if name.hasPrefix(prefix) && (mask == 0x100 || !name.contains(".meridian-tmp-")) {
+                    killTree(pid)
+                    return true
+                }
+                offset = end
+            }
+        }
+        return false
     }
 
     /// SIGKILL to `pid` and every process it started, as systemd does to a service's cgroup
@@ -94,6 +131,15 @@ enum FaultPoint: Sendable, CustomStringConvertible {
     /// Polls until the point is reached, then SIGKILLs `pid()` and its children, returns true; false when
     /// `done` is set first (the apply finished without passing the point) or after 5 minutes.
     static func kill(at point: FaultPoint, _ base: Baseline, pid: @escaping @Sendable () -> Int32?, done: DoneFlag) -> Bool {
+        // The first two points come and go within microseconds of the next step: inotify.
+        if case .temporaryFileCreated = point, let target = pid() {
+            let conf = base.layout.chronyConf(base.node)
+            return killOnCreate(AtomicFile.parentDirectory(of: conf), mask: 0x100 /* IN_CREATE */, prefix: "chrony.conf.meridian-tmp-", pid: target, done: done)
+        }
+        if case .backupWritten = point, let target = pid() {
+            let backups = base.layout.root(base.node) + "/var/lib/meridian/backups"
+            return killOnCreate(backups, mask: 0x80 /* IN_MOVED_TO: renamed into place */, prefix: "chrony.conf.", pid: target, done: done)
+        }
         let deadline = ContinuousClock.now + .seconds(300)
         while !done.isSet, ContinuousClock.now < deadline {
             if point.reached(base), let target = pid() {
