@@ -82,7 +82,7 @@ extension DeployTests {
 
     @Test func deployAndUndeployJSONFollowTheirSchemas() async throws {
         try await startNodes(3)
-        await nodes[2].stop()  // one failure, so failed_step and error are in the output too
+        await nodes[2].stopAndWait()  // one failure, so failed_step and error are in the output too
         try ClusterFileStore.save(try cluster(3), to: directory.file("cluster.json"), force: true)
         try directory.write("settings.json", settingsJSON())
         let common = ["--cluster", directory.file("cluster.json"), "--settings", directory.file("settings.json")]

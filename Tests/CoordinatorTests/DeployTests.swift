@@ -35,7 +35,7 @@ final class DeployTests {
     }
 
     /// Tests call `stopNodes()` (which waits); this is the fallback when one ends early.
-    deinit { nodes.forEach { $0.stopBlocking() } }
+    deinit { nodes.forEach { $0.stop() } }
 
     func address(_ index: Int) -> String { "127.77.\(subnet).\(index)" }
 
@@ -81,7 +81,7 @@ final class DeployTests {
         }
     }
 
-    func stopNodes() async { for node in nodes { await node.stop() } }
+    func stopNodes() async { for node in nodes { await node.stopAndWait() } }
 
     @Test func deployReachesEveryAgentAndASecondRunChangesNothing() async throws {
         try await startNodes(3)
@@ -112,7 +112,7 @@ final class DeployTests {
         let knownHosts = String(decoding: try AtomicFile.read(directory.file("known_hosts")) ?? [], as: UTF8.self)
         try AtomicFile.write(Array(knownHosts.split(separator: "\n").filter { !$0.hasPrefix("[\(address(2))]") }.joined(separator: "\n").utf8 + [0x0A]),
                              to: directory.file("known_hosts"))
-        await nodes[2].stop()
+        await nodes[2].stopAndWait()
         let reports = try await Deploy.run(try cluster(3), settings: settings(), certificates: certificates, options: Deploy.Options()) { _ in }
         try #require(reports.count == 3, "\(reports)")
         #expect(reports[0].outcome == "changed", "\(reports[0])")
@@ -160,7 +160,7 @@ final class DeployTests {
         let impostorError = reports.first?.error ?? ""
         #expect(reports.map(\.ok) == [false], "\(reports)")
         #expect(impostorError.contains("certificate revoked"), "\(impostorError)")
-        await impostor.stop()
+        await impostor.stopAndWait()
         let healthy = try await Ping.run(targets: [address(1), address(2)], certificates: certificates)
         #expect(healthy.map(\.ok) == [true, true], "\(healthy)")
         await stopNodes()

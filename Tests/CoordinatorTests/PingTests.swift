@@ -95,6 +95,6 @@ import WireProtocol
         let rtt = try #require(reports[0].rttSeconds)
         // Within half the round trip (the estimate's own bound) plus 5 ms for libfaketime.
         #expect(abs(offset - 2.5) <= rtt / 2 + 0.005, "measured \(offset), rtt \(rtt)")
-        await agent.stop()  // on a failed #require above, deinit kills it
+        await agent.stopAndWait()  // on a failed #require above, deinit kills it
     }
 }

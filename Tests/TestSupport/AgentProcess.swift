@@ -5,7 +5,7 @@ import Synchronization
 /// A real `meridian-agent` process, started from the binary built next to the test bundle.
 ///
 /// Starting and stopping poll the process and its log, so async tests use `launch` and
-/// `stop() async`, which do that on a thread of their own: a poll on Swift concurrency's
+/// `stopAndWait()`, which do that on a thread of their own: a poll on Swift concurrency's
 /// cooperative pool (two threads here) stalls every other test in the process.
 public final class AgentProcess: Sendable {
     public let pid: Int32
@@ -53,26 +53,17 @@ public final class AgentProcess: Sendable {
     }
 
     /// SIGTERM, and waits until the process is gone (SIGKILL after 10 s), off the pool.
-    public func stop() async {
-        _ = try? await DedicatedThread.run(name: "agent-stop") { self.stopBlocking() }
+    public func stopAndWait() async {
+        _ = try? await DedicatedThread.run(name: "agent-stop") { self.stop() }
     }
 
-    /// The blocking form of `stop()`, for threads you own.
-    public func stopBlocking() {
+    /// The blocking form of `stopAndWait()`, for threads you own (and `defer`).
+    public func stop() {
         guard stopped.withLock({ let was = $0; $0 = true; return !was }) else { return }
         ChildProcess.signal(pid, 15)
         _ = ProcessWait.untilGone(pid, timeout: .seconds(10))
         if ChildProcess.isAlive(pid) { ChildProcess.signal(pid, 9) }
         _ = ProcessWait.untilGone(pid, timeout: .seconds(10))
-    }
-
-    /// SIGKILL, as a crash would; the process is reaped on a thread of its own.
-    public func kill() async {
-        _ = try? await DedicatedThread.run(name: "agent-kill") {
-            guard self.stopped.withLock({ let was = $0; $0 = true; return !was }) else { return }
-            ChildProcess.signal(self.pid, 9)
-            _ = ProcessWait.untilGone(self.pid, timeout: .seconds(10))
-        }
     }
 
     /// A test that ends early (a failed `#require`) still leaves no agent behind: SIGKILL needs

@@ -6,7 +6,7 @@ import Synchronization
 /// key, authorized key (key-only root login) and node root directory.
 ///
 /// sshd runs as root (it must, to log in as root), so tests using it are enabled only as root;
-/// CI runs as root. `start` and `stop() async` wait off Swift concurrency's cooperative pool.
+/// CI runs as root. `start` and `stopAndWait()` wait off Swift concurrency's cooperative pool.
 public final class SSHNode: Sendable {
     public let name: String
     public let address: String
@@ -79,13 +79,13 @@ public final class SSHNode: Sendable {
     }
 
     /// Stops sshd and the node's agent and waits until both are gone, off the pool.
-    public func stop() async {
-        _ = try? await DedicatedThread.run(name: "sshd-stop") { self.stopBlocking() }
+    public func stopAndWait() async {
+        _ = try? await DedicatedThread.run(name: "sshd-stop") { self.stop() }
     }
 
-    /// The blocking form of `stop()`, for threads you own: SIGTERM, SIGKILL after 10 s, then
+    /// The blocking form of `stopAndWait()`, for threads you own: SIGTERM, SIGKILL after 10 s, then
     /// waits for the exit, so the next test finds the address free and no agent left over.
-    public func stopBlocking() {
+    public func stop() {
         guard stopped.withLock({ let was = $0; $0 = true; return !was }) else { return }
         let agent = agentPID
         for pid in [Optional(pid), agent].compactMap({ $0 }) {
