@@ -32,9 +32,11 @@ import WireProtocol
             #expect(report.ok, "\(report)")
             #expect(report.agentVersion == MeridianVersion.current)
             let offset = try #require(report.offsetSeconds)
-            #expect(abs(offset) < 0.005, "same clock, offset \(offset)")
             let rtt = try #require(report.rttSeconds)
-            #expect(rtt > 0 && rtt < 0.5)
+            #expect(rtt > 0)
+            // Same clock: the four-timestamp estimate can be off by at most half the round trip
+            // (bounded by the measurement itself, not by how loaded the machine is).
+            #expect(abs(offset) <= rtt / 2 + 0.001, "same clock, offset \(offset), rtt \(rtt)")
         }
     }
 
@@ -76,21 +78,23 @@ import WireProtocol
         #expect(reports[0].error?.contains("unknown CA") == true, "\(reports[0])")
     }
 
-    /// A real agent process under libfaketime at +2.5 s is measured at 2.5 s within 5 ms.
-    @Test func fakedClockIsMeasuredWithinFiveMilliseconds() async throws {
+    /// A real agent process under libfaketime at +2.5 s is measured at 2.5 s within rtt/2 + 5 ms.
+    @Test func fakedClockIsMeasuredWithinHalfTheRoundTrip() async throws {
         let libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
         try #require(FileCheck.exists(libfaketime), "Debian's faketime package is needed (scripts/install-deps.sh)")
         try pki.issueAgent("skewed", address: "127.0.0.1")
         let port = 17_000 + UInt16.random(in: 0..<2000)
         try pki.directory.write("offset", "+2.5\n")
         try pki.directory.write("agent.json", pki.agentConfigJSON("skewed", listen: "127.0.0.1:\(port)"))
-        let agent = try AgentProcess(
+        let agent = try await AgentProcess.launch(
             configPath: pki.directory.file("agent.json"), logPath: pki.directory.file("agent.log"),
             environment: ["LD_PRELOAD": libfaketime, "FAKETIME_TIMESTAMP_FILE": pki.directory.file("offset"),
                           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"])
-        defer { agent.stop() }
         let reports = try await Ping.run(targets: ["127.0.0.1:\(port)"], certificates: CertificateDirectory(path: pki.path))
         let offset = try #require(reports[0].offsetSeconds, "\(reports[0])")
-        #expect(abs(offset - 2.5) < 0.005, "measured \(offset)")
+        let rtt = try #require(reports[0].rttSeconds)
+        // Within half the round trip (the estimate's own bound) plus 5 ms for libfaketime.
+        #expect(abs(offset - 2.5) <= rtt / 2 + 0.005, "measured \(offset), rtt \(rtt)")
+        await agent.stopAndWait()  // on a failed #require above, deinit kills it
     }
 }

@@ -83,9 +83,9 @@ import WireProtocol
     @Test func truncatedFrameIsDroppedAfterTheIdleTimeout() throws {
         let framed = try greeted()
         try framed.connection.write([0, 0, 0, 50, UInt8(ascii: "{")], timeout: .seconds(5))
-        let start = ContinuousClock.now
-        #expect(try framed.readFrame(timeout: .seconds(5)) == nil)  // closed by the agent
-        #expect(ContinuousClock.now - start < .seconds(4))
+        // nil (not a read timeout) means the agent closed it: its 1 s idle timeout fired well
+        // inside our generous 30 s read. No upper wall-clock bound: the machine may be loaded.
+        #expect(try framed.readFrame(timeout: .seconds(30)) == nil)
         try expectStillServing()
     }
 
@@ -129,12 +129,24 @@ import WireProtocol
         try expectStillServing()
     }
 
+    /// Bound by events, not the clock: this agent keeps silent connections for 10 minutes, so a
+    /// real client that had to wait for them to be dropped would hit its own 5 s read timeout.
     @Test func manyIdleConnectionsDoNotStarveARealClient() throws {
+        var config = AgentConfiguration(node: "pve1", listen: "127.0.0.1:0", caPath: pki.ca,
+                                        certificatePath: pki.path + "/pve1.pem", keyPath: pki.path + "/pve1.key")
+        config.idleTimeoutSeconds = 600
+        config.handshakeTimeoutSeconds = 600
+        let patient = try AgentServer(configuration: config)
+        try patient.start()
+        defer { patient.stop() }
         var idle: [PlainConnection] = []
-        for _ in 0..<200 { idle.append(try PlainConnection.connect(to: server.localEndpoint, timeout: .seconds(5))) }
+        for _ in 0..<200 { idle.append(try PlainConnection.connect(to: patient.localEndpoint, timeout: .seconds(5))) }
         defer { idle.forEach { $0.close() } }
-        let start = ContinuousClock.now
-        try expectStillServing()
-        #expect(ContinuousClock.now - start < .seconds(1), "answered while 200 idle connections are open")
+        let framed = FramedConnection(try TLSConnection.connect(to: patient.localEndpoint, context: TLSContext(pki.coordinatorTLS()),
+                                                                expectedNode: "pve1", timeout: .seconds(5)), maxPayload: 1 << 20)
+        defer { framed.close() }
+        _ = try call(framed, Self.hello)
+        let ping = try call(framed, #"{"jsonrpc":"2.0","id":2,"method":"agent.ping"}"#)
+        #expect(try RPCCodec.decode(PingResult.self, from: ping.outcome.get()).node == "pve1", "answered while 200 idle connections are open")
     }
 }

@@ -54,7 +54,7 @@ import WireProtocol
             try #require(vectors.first { $0["name"] == .string(name) }?["json"]?["result"])
         }
         let hello = try RPCCodec.decode(HelloResult.self, from: try result("hello result"))
-        #expect(hello.capabilities.allSatisfy { Method(rawValue: $0) != nil }, "every advertised capability is a method")
+        #expect(!hello.capabilities.isEmpty && hello.capabilities.allSatisfy { Method(rawValue: $0) != nil }, "every advertised capability is a method")
         #expect(try RPCCodec.encode(hello) == (try result("hello result")))
         let probe = try RPCCodec.decode(ProbeResult.self, from: try result("probe result"))
         #expect(Timestamp.nanosecondsBetween(probe.send, probe.receive) == 20_000)

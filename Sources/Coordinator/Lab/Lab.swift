@@ -25,7 +25,27 @@ public enum Lab {
 
     public static let defaultDirectory = "/tmp/meridian-lab"
 
+    /// `up` for async callers. `up` waits for every chronyd and agent to come up by polling, so
+    /// it runs on a thread of its own here, never on Swift concurrency's cooperative pool (two
+    /// threads on these machines: a poll there stalls every other task in the process).
+    public static func start(_ request: Request, log: @escaping @Sendable (String) -> Void = { _ in }) async throws(CoordinatorError) -> ClusterFile {
+        do {
+            return try await DedicatedThread.run(name: "lab-up") { try up(request, log: log) }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw CoordinatorError(.lab, "cannot start the lab in \(request.directory): \(error)")
+        }
+    }
+
+    /// `down` for async callers, on a thread of its own (it waits for each process to exit).
+    @discardableResult
+    public static func stop(_ layout: LabLayout) async -> [String] {
+        (try? await DedicatedThread.run(name: "lab-down") { down(layout) }) ?? []
+    }
+
     /// Starts the lab and returns its cluster file. Refuses to start over a lab that still runs.
+    /// Blocks until every process is up: call it from a thread you own (or use `start`).
     public static func up(_ request: Request, log: (String) -> Void) throws(CoordinatorError) -> ClusterFile {
         let layout = LabLayout(directory: request.directory)
         guard (1...200).contains(request.nodes) else { throw CoordinatorError(.usage, "--nodes must be 1...200, got \(request.nodes)") }

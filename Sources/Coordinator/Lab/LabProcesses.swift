@@ -20,8 +20,11 @@ public enum LabProcesses {
             pid = try ChildProcess.spawnDetached(["/usr/sbin/chronyd", "-x", "-n", "-f", conf], environment: environment,
                                                  logPath: layout.chronydLog(node))
         } catch { throw CoordinatorError(.lab, "\(node): cannot start chronyd: \(error)") }
-        // A config chronyd refuses makes it exit within milliseconds; a good one keeps it running.
-        let deadline = ContinuousClock.now + .milliseconds(700)
+        // Bound by events: chronyd is up once its command socket exists (it binds that after
+        // parsing the config), and a config it refuses makes it exit. The deadline only bounds a
+        // hang; it is generous because a loaded machine may take seconds (a fixed 700 ms window
+        // once let a refused config pass as "still running" when chronyd was slow to exit).
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let status = ChildProcess.reap(pid) {
                 let log = (try? AtomicFile.read(layout.chronydLog(node))).map { String(decoding: $0.suffix(600), as: UTF8.self) } ?? ""
@@ -60,7 +63,8 @@ public enum LabProcesses {
         do {
             pid = try ChildProcess.spawnDetached([agentBinary], environment: environment, logPath: layout.agentLog(node))
         } catch { throw CoordinatorError(.lab, "\(node): cannot start the agent: \(error)") }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: it bounds a hang (an agent that never listens), not start-up speed.
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let log = try? AtomicFile.read(layout.agentLog(node)), String(decoding: log, as: UTF8.self).contains("listening on") { return pid }
             if let status = ChildProcess.reap(pid) {
@@ -70,7 +74,7 @@ public enum LabProcesses {
             ChildProcess.sleep(.milliseconds(20))
         }
         stop(pid)
-        throw CoordinatorError(.lab, "\(node): agent did not start listening within 10 s")
+        throw CoordinatorError(.lab, "\(node): agent did not start listening within 60 s")
     }
 
     /// SIGTERM, then SIGKILL after 3 s; reaps our own children.
