@@ -63,12 +63,23 @@ public enum ContainerClock {
               tracking.isSynchronised, !tracking.isLocalReference else { return false }
         guard lastUpdate[node] != tracking.referenceTime else { return true }  // waiting for chrony's next update
         lastUpdate[node] = tracking.referenceTime
-        let wanted = tracking.offsetSeconds
+        // chronyd -x cannot step: it logs "System clock wrong by -2.5 seconds / Could not step
+        // system clock" and reports the step it wanted as the last offset (positive: fast),
+        // while its system-time field stays near 0. A real kernel would have been stepped.
+        let wanted = abs(tracking.lastOffsetSeconds) > stepThreshold ? tracking.lastOffsetSeconds : tracking.offsetSeconds
         guard abs(wanted) > 0.000_1 else { return false }
         // chrony's estimate lags a clock it cannot see us move: correct part of it per update.
         let correction = abs(wanted) > stepThreshold ? wanted : max(-maxSlew, min(maxSlew, wanted * damping))
         let path = layout.offsetFile(node)
         try? writeOffset(path, seconds: readOffset(path) - correction)
+        if abs(correction) > stepThreshold {
+            // After a real step chrony starts its statistics afresh; here the step it asked for
+            // failed, so its filters still hold the pre-step samples and would pull the clock
+            // back. Drop them and measure again at once, as after a step on a real node.
+            _ = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "reset", "sources"]), timeout: .seconds(3))
+            ChildProcess.sleep(.seconds(1))  // a burst sent at once after the reset was seen to be dropped
+            _ = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "burst", "4/4"]), timeout: .seconds(3))
+        }
         return true
     }
 }
