@@ -27,8 +27,12 @@ struct TimeActions: Sendable {
         return ChangeResult(changed: true, detail: "timezone set to \(params.timezone)")
     }
 
+    /// A node without an RTC (a container, some VMs) has nothing to set: that is reported and
+    /// skipped, not a failure that would stop the apply (hwclock there fails with "Cannot access
+    /// the Hardware Clock via any known method").
     func syncRTC() throws(RPCError) -> ChangeResult {
         guard !commands.hwclockSystohc.isEmpty else { return ChangeResult(changed: false, detail: "no RTC command on this node") }
+        guard files.hasRTC else { return ChangeResult(changed: false, detail: "no RTC on this node (no /dev/rtc*); hwclock skipped") }
         try check(runner.run(commands.hwclockSystohc), "sync the RTC")
         return ChangeResult(changed: true, detail: "RTC set from the system clock")
     }
