@@ -80,6 +80,10 @@ public enum ContainerLab {
                 try ContainerNode.waitUntilRunning(node.name, leader: leader, deadline: deadline)
             }
             log("lab up: \(names.count) containers booted to `running` in \(Durations.duration((ContinuousClock.now - started).seconds))")
+            for node in state.nodes {
+                guard let leader = node.leader else { continue }
+                try ContainerFirewall.close(node.name, leader: leader)
+            }
             let cluster = try writeClusterFile(request, layout: layout, all: all)
             try writeDeploySettings(request, layout: layout)
             state.clockd = try ContainerClock.startLoop(layout, meridian: request.meridianBinary)
@@ -155,6 +159,7 @@ public enum ContainerLab {
         init_.subnets = [ContainerLabLayout.subnet]
         init_.timezone = request.timezone
         init_.certificateDirectory = layout.certificates
+        init_.firewall = "open"  // the nodes' ufw blocks NTP until apply opens it on the time servers
         let cluster = try ClusterInit.build(init_)
         try ClusterFileStore.save(cluster, to: layout.clusterFile, force: true)
         return cluster

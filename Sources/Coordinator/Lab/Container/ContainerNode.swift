@@ -22,10 +22,12 @@ enum ContainerNode {
 
     /// The systemd-nspawn command line. Never `--capability=CAP_SYS_TIME` (or `all`): a process
     /// with it that sets the kernel timezone for the first time since boot moves the host's clock.
+    /// CAP_NET_ADMIN, which nspawn grants only with `--private-network`, is given back: the node
+    /// has its own network namespace and its firewall (ufw, nftables) needs it, as on a real node.
     static func bootCommand(_ layout: ContainerLabLayout, node: String) -> [String] {
         ["systemd-nspawn", "--quiet", "-D", layout.root(node), "-b", "--register=no", "--keep-unit", "--timezone=off",
          "--console=pipe", "--resolv-conf=off", "--link-journal=no", "--machine=\(node)", "--hostname=\(node)",
-         "--network-namespace-path=/run/netns/\(ContainerLabLayout.namespace(node))",
+         "--network-namespace-path=/run/netns/\(ContainerLabLayout.namespace(node))", "--capability=CAP_NET_ADMIN",
          "--bind-ro=\(layout.clockDirectory(node)):\(ContainerLabLayout.clockMount)"]
     }
 
