@@ -76,7 +76,9 @@ print("    node3 measured %+.4f s" % off)' || fail "status before apply"
 step "status: critical, node3 +2.5 s, NTP closed"
 
 coord apply >"$DIR/apply.log" 2>&1 || { cat "$DIR/apply.log"; fail "apply"; }
-grep -q "no RTC on this node" "$DIR/apply.log" || { cat "$DIR/apply.log"; fail "apply did not report the missing RTC"; }
+# The RTC step is "unchanged" (not printed); the apply journal beside the cluster file has it.
+grep '"rtc"' "$DIR/apply-journal.jsonl" | grep -q "no RTC on this node" || { cat "$DIR/apply.log"; fail "apply did not report the missing RTC"; }
+grep -q "firewall: changed" "$DIR/apply.log" || { cat "$DIR/apply.log"; fail "apply did not open NTP in ufw on the time server"; }
 step "apply"
 waited=0
 until coord status >/dev/null 2>&1; do
