@@ -47,7 +47,8 @@ public enum ContainerClock {
             round += 1
             let nodes = ContainerLabState.load(layout)?.nodes ?? []
             for node in nodes where due[node.name, default: 0] <= round {
-                let active = node.leader.map { correct(layout, node: node.name, leader: $0, lastUpdate: &lastUpdate) } ?? false
+                let leader = node.supervisor.flatMap { ContainerNode.currentLeader(supervisor: $0, recorded: node.leader) }
+                let active = leader.map { correct(layout, node: node.name, leader: $0, lastUpdate: &lastUpdate) } ?? false
                 let next = active ? 1 : min(16, interval[node.name, default: 1] * 2)
                 interval[node.name] = next
                 due[node.name] = round + next
@@ -77,8 +78,15 @@ public enum ContainerClock {
             // failed, so its filters still hold the pre-step samples and would pull the clock
             // back. Drop them and measure again at once, as after a step on a real node.
             _ = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "reset", "sources"]), timeout: .seconds(3))
-            ChildProcess.sleep(.seconds(1))  // a burst sent at once after the reset was seen to be dropped
-            _ = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "burst", "4/4"]), timeout: .seconds(3))
+            // A burst sent at once after the reset was seen to be dropped: ask again each second
+            // until chrony has its samples back (bounded; chrony's own polling follows anyway).
+            for _ in 0..<10 {
+                ChildProcess.sleep(.seconds(1))
+                _ = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "burst", "4/4"]), timeout: .seconds(3))
+                ChildProcess.sleep(.seconds(1))
+                let check = try? ChildProcess.run(ContainerNode.exec(leader, ["chronyc", "-c", "tracking"]), timeout: .seconds(3))
+                if let text = check?.stdout, let again = try? ChronyTracking(csv: text), again.isSynchronised { break }
+            }
         }
         return true
     }
