@@ -6,7 +6,8 @@
 #   deploy (dpkg -i; agent active under systemd) → second deploy changes nothing → ping all five
 #   → status critical, node3 measured 2.5 s fast (within 5 ms), NTP closed by ufw on the server
 #   → apply (chrony via systemctl, timezone via timedatectl, ufw opened, no RTC skipped)
-#   → status ok (bounded wait) → second apply changes nothing → lab down: host clock unmoved.
+#   → status ok (bounded wait) → second apply changes nothing → node2 rebooted from inside comes
+#   back by itself, status ok → lab down: host clock unmoved.
 #
 #   sudo bash scripts/test-container-lab.sh            # NODES=5 by default
 set -euo pipefail
@@ -89,6 +90,24 @@ step "status ok (after ${waited} s of polling)"
 
 coord apply 2>&1 | grep -q "nothing changed" || fail "second apply changed something"
 step "second apply (nothing changed)"
+
+# A node rebooted from inside comes back by itself (the lab's supervisor boots it again on
+# nspawn's exit 133): agent and chrony start from their units with Meridian's config.
+"$M" lab exec --dir "$DIR" node2 -- touch /run/before-reboot  # /run is a fresh tmpfs after a boot
+"$M" lab exec --dir "$DIR" node2 -- systemctl reboot || true
+waited=0
+until ! "$M" lab exec --dir "$DIR" node2 -- test -e /run/before-reboot 2>/dev/null &&
+      [[ $("$M" lab exec --dir "$DIR" node2 -- systemctl is-system-running 2>/dev/null) == running ]] &&
+      [[ $("$M" lab exec --dir "$DIR" node2 -- systemctl is-active meridian-agent chrony 2>/dev/null | sort -u) == active ]]; do
+    (( waited < 120 )) || fail "node2 did not come back 120 s after its reboot"
+    sleep 1; waited=$((waited + 1))
+done
+"$M" lab exec --dir "$DIR" node2 -- grep -q "Managed by Meridian" /etc/chrony/chrony.conf || fail "node2 lost Meridian's chrony.conf over its reboot"
+until coord status >/dev/null 2>&1; do
+    (( waited < 180 )) || { coord status || true; fail "status not ok after node2's reboot"; }
+    sleep 2; waited=$((waited + 2))
+done
+step "node2 rebooted: back, status ok (${waited} s)"
 
 trap - EXIT
 down=$("$M" lab down --dir "$DIR") || { echo "$down"; fail "lab down"; }

@@ -62,8 +62,8 @@ import Testing
         let layout = ContainerLabLayout(directory: "/tmp/meridian-container-state-test-\(ProcessIdentity.current)")
         try AtomicFile.makeDirectories(layout.directory)
         let state = ContainerLabState(base: "/var/cache/meridian-lab/base-x",
-                                      nodes: [.init(name: "node1", address: "10.77.0.11", nspawn: 10, leader: 11),
-                                              .init(name: "node2", address: "10.77.0.12", nspawn: nil, leader: nil)],
+                                      nodes: [.init(name: "node1", address: "10.77.0.11", supervisor: 10, leader: 11),
+                                              .init(name: "node2", address: "10.77.0.12", supervisor: nil, leader: nil)],
                                       hostClockAtUp: 1_796_159_837.758, clockd: 12)
         try state.save(layout)
         #expect(ContainerLabState.load(layout) == state)

@@ -20,10 +20,12 @@ enum ContainerCgroups {
         }
     }
 
-    /// `argv` run from the node's cgroups: a tiny sh trampoline moves itself there, then execs.
-    static func wrap(_ node: String, _ argv: [String]) -> [String] {
+    /// `argv` run from the node's cgroups by a tiny sh supervisor that moves itself there and
+    /// runs it again whenever it exits with 133: systemd-nspawn's "the container rebooted"
+    /// (what `RestartForceExitStatus=133` does in systemd's own systemd-nspawn@.service).
+    static func supervise(_ node: String, _ argv: [String]) -> [String] {
         let moves = directories(node).map { "echo $$ > '\($0)/cgroup.procs' || exit 125; " }.joined()
-        return ["/bin/sh", "-c", moves + "exec \"$@\"", "meridian-lab-" + node] + argv
+        return ["/bin/sh", "-c", moves + "while :; do \"$@\"; rc=$?; [ \"$rc\" -eq 133 ] || exit \"$rc\"; done", "meridian-lab-" + node] + argv
     }
 
     /// Removes the node's (empty) cgroup trees, deepest first; a directory that still holds a

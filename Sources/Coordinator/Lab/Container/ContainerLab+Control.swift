@@ -26,8 +26,8 @@ extension ContainerLab {
             report.removed.append("clock loop")
         }
         for node in state.nodes {
-            if let nspawn = node.nspawn, ChildProcess.isAlive(nspawn) || node.leader.map(ChildProcess.isAlive) == true {
-                ContainerNode.stop(node.name, nspawn: nspawn, leader: node.leader)
+            if let supervisor = node.supervisor, ChildProcess.isAlive(supervisor) || node.leader.map(ChildProcess.isAlive) == true {
+                ContainerNode.stop(node.name, supervisor: supervisor, leader: node.leader)
                 report.removed.append("\(node.name) container")
             }
         }
@@ -71,8 +71,9 @@ extension ContainerLab {
         guard let entry = state.node(node) else {
             throw CoordinatorError("no node \(node) in the container lab (it has \(state.nodes.map(\.name).joined(separator: ", ")))")
         }
-        guard let nspawn = entry.nspawn, ChildProcess.isAlive(nspawn), let leader = entry.leader, ChildProcess.isAlive(leader) else {
-            throw CoordinatorError("\(node) is not running")
+        guard let supervisor = entry.supervisor, ChildProcess.isAlive(supervisor),
+              let leader = ContainerNode.currentLeader(supervisor: supervisor, recorded: entry.leader) else {
+            throw CoordinatorError("\(node) is not running (or is rebooting)")
         }
         return leader
     }

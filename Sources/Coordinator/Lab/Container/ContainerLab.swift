@@ -30,7 +30,7 @@ public enum ContainerLab {
     public static func up(_ request: Request, log: (String) -> Void) throws(CoordinatorError) -> ClusterFile {
         let layout = ContainerLabLayout(directory: request.directory)
         try validate(request)
-        if let state = ContainerLabState.load(layout), state.nodes.contains(where: { $0.nspawn.map(ChildProcess.isAlive) == true }) {
+        if let state = ContainerLabState.load(layout), state.nodes.contains(where: { $0.supervisor.map(ChildProcess.isAlive) == true }) {
             throw CoordinatorError("a container lab is already running in \(layout.directory); stop it with `meridian lab down --dir \(layout.directory)`")
         }
         let names = (1...request.nodes).map(ContainerLabLayout.name)
@@ -66,13 +66,13 @@ public enum ContainerLab {
             }
             let started = ContinuousClock.now
             for index in state.nodes.indices {
-                state.nodes[index].nspawn = try ContainerNode.boot(layout, node: state.nodes[index].name)
+                state.nodes[index].supervisor = try ContainerNode.boot(layout, node: state.nodes[index].name)
                 try state.save(layout)
             }
             let deadline = started + .seconds(60 + 10 * request.nodes)
             for index in state.nodes.indices {
-                guard let nspawn = state.nodes[index].nspawn else { continue }
-                state.nodes[index].leader = try ContainerNode.waitForLeader(state.nodes[index].name, nspawn: nspawn, deadline: deadline)
+                guard let supervisor = state.nodes[index].supervisor else { continue }
+                state.nodes[index].leader = try ContainerNode.waitForLeader(state.nodes[index].name, supervisor: supervisor, deadline: deadline)
                 try state.save(layout)
             }
             for node in state.nodes {

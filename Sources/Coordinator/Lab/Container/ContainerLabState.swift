@@ -7,7 +7,9 @@ public struct ContainerLabState: Sendable, Equatable {
     public struct Node: Sendable, Equatable {
         public var name: String
         public var address: String
-        public var nspawn: Int32?
+        /// The sh that runs (and after a reboot re-runs) the node's systemd-nspawn.
+        public var supervisor: Int32?
+        /// The node's PID 1 when it was last seen (a reboot makes a new one).
         public var leader: Int32?
     }
 
@@ -22,7 +24,7 @@ public struct ContainerLabState: Sendable, Equatable {
         var object: [String: JSONValue] = [
             "base": .string(base), "host_clock_at_up": .number(hostClockAtUp),
             "nodes": .array(nodes.map { .object(["name": .string($0.name), "address": .string($0.address),
-                                                 "nspawn": pid($0.nspawn), "leader": pid($0.leader)]) }),
+                                                 "supervisor": pid($0.supervisor), "leader": pid($0.leader)]) }),
         ]
         if let clockd { object["clockd"] = .integer(Int64(clockd)) }
         do { try AtomicFile.write(JSONValue.object(object).encodedBytes(), to: layout.state) } catch {
@@ -36,7 +38,7 @@ public struct ContainerLabState: Sendable, Equatable {
         func pid(_ value: JSONValue?) -> Int32? { value?.intValue.flatMap { Int32(exactly: $0) } }
         let nodes = (json["nodes"]?.arrayValue ?? []).compactMap { node -> Node? in
             guard let name = node["name"]?.stringValue, let address = node["address"]?.stringValue else { return nil }
-            return Node(name: name, address: address, nspawn: pid(node["nspawn"]), leader: pid(node["leader"]))
+            return Node(name: name, address: address, supervisor: pid(node["supervisor"]), leader: pid(node["leader"]))
         }
         return ContainerLabState(base: base, nodes: nodes, hostClockAtUp: clock, clockd: pid(json["clockd"]))
     }

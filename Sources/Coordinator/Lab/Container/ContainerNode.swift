@@ -31,29 +31,47 @@ enum ContainerNode {
          "--bind-ro=\(layout.clockDirectory(node)):\(ContainerLabLayout.clockMount)"]
     }
 
-    /// Starts the container; returns the nspawn pid.
+    /// Starts the container under its supervisor; returns the supervisor's pid.
     static func boot(_ layout: ContainerLabLayout, node: String) throws(CoordinatorError) -> Int32 {
         try ContainerCgroups.create(node)
-        do { return try ChildProcess.spawnDetached(ContainerCgroups.wrap(node, bootCommand(layout, node: node)), logPath: layout.console(node)) } catch {
+        do { return try ChildProcess.spawnDetached(ContainerCgroups.supervise(node, bootCommand(layout, node: node)), logPath: layout.console(node)) } catch {
             throw CoordinatorError("\(node): cannot start systemd-nspawn: \(error)")
         }
     }
 
-    /// The container's PID 1 (seen from the host): the child of the nspawn process, once it has
-    /// become systemd (before that it is nspawn's own forked child, setting up).
-    static func leader(ofNspawn pid: Int32) -> Int32? {
-        guard let bytes = try? AtomicFile.read("/proc/\(pid)/task/\(pid)/children") else { return nil }
-        for child in String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap({ Int32($0) }) {
-            if let comm = try? AtomicFile.read("/proc/\(child)/comm"), String(decoding: comm, as: UTF8.self).trimmingWhitespace == "systemd" { return child }
-        }
-        return nil
+    static func children(_ pid: Int32) -> [Int32] {
+        guard let bytes = try? AtomicFile.read("/proc/\(pid)/task/\(pid)/children") else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap { Int32($0) }
+    }
+
+    static func command(_ pid: Int32) -> String? {
+        (try? AtomicFile.read("/proc/\(pid)/comm")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
+    }
+
+    /// The node's systemd-nspawn: the supervisor's child.
+    static func nspawn(of supervisor: Int32) -> Int32? {
+        children(supervisor).first { command($0) == "systemd-nspawn" }
+    }
+
+    /// The container's PID 1 (seen from the host): nspawn's child once it has become systemd
+    /// (before that it is nspawn's own forked child, setting up). A new one after each reboot.
+    static func leader(of supervisor: Int32) -> Int32? {
+        guard let nspawn = nspawn(of: supervisor) else { return nil }
+        return children(nspawn).first { command($0) == "systemd" }
+    }
+
+    /// The recorded PID 1 while it still is the node's systemd, else the current one.
+    static func currentLeader(supervisor: Int32, recorded: Int32?) -> Int32? {
+        if let recorded, ChildProcess.isAlive(recorded), command(recorded) == "systemd",
+           let nspawn = nspawn(of: supervisor), children(nspawn).contains(recorded) { return recorded }
+        return leader(of: supervisor)
     }
 
     /// Waits (bounded) for the node's PID 1 to be systemd.
-    static func waitForLeader(_ node: String, nspawn: Int32, deadline: ContinuousClock.Instant) throws(CoordinatorError) -> Int32 {
+    static func waitForLeader(_ node: String, supervisor: Int32, deadline: ContinuousClock.Instant) throws(CoordinatorError) -> Int32 {
         while true {
-            if let leader = leader(ofNspawn: nspawn) { return leader }
-            guard ChildProcess.isAlive(nspawn) else { throw CoordinatorError("\(node): systemd-nspawn exited while booting (see its console.log)") }
+            if let leader = leader(of: supervisor) { return leader }
+            guard ChildProcess.isAlive(supervisor) else { throw CoordinatorError("\(node): systemd-nspawn exited while booting (see its console.log)") }
             guard ContinuousClock.now < deadline else { throw CoordinatorError("\(node): its PID 1 did not become systemd in time") }
             ChildProcess.sleep(.milliseconds(50))
         }
@@ -91,21 +109,23 @@ enum ContainerNode {
         return ["nsenter", "-t", String(leader), "-a", "setpriv", "--inh-caps=" + dropped, "--bounding-set=" + dropped, "--"] + command
     }
 
-    /// Powers the node off through its systemd, then makes sure nspawn has gone.
-    static func stop(_ node: String, nspawn: Int32, leader recorded: Int32?) {
-        let leader = recorded ?? self.leader(ofNspawn: nspawn)
-        guard ChildProcess.isAlive(nspawn) else {
-            if let leader, ChildProcess.isAlive(leader) { ChildProcess.signal(leader, 9) }  // an orphaned node
-            return
+    /// Stops the supervisor first (so a dying node is not booted again), powers the node off
+    /// through its systemd, and makes sure nspawn and the node's PID 1 are gone.
+    static func stop(_ node: String, supervisor: Int32, leader recorded: Int32?) {
+        let nspawn = self.nspawn(of: supervisor)
+        let leader = currentLeader(supervisor: supervisor, recorded: recorded) ?? recorded
+        if ChildProcess.isAlive(supervisor) { ChildProcess.signal(supervisor, 9) }
+        if let leader, ChildProcess.isAlive(leader) {
+            _ = try? ChildProcess.run(exec(leader, ["systemctl", "poweroff", "--no-block"]), timeout: .seconds(10))
         }
-        if let leader { _ = try? ChildProcess.run(exec(leader, ["systemctl", "poweroff", "--no-block"]), timeout: .seconds(10)) }
+        func running() -> Bool { [nspawn, leader].contains { $0.map(ChildProcess.isAlive) == true } }
         let deadline = ContinuousClock.now + .seconds(30)
-        while ChildProcess.isAlive(nspawn), ContinuousClock.now < deadline { ChildProcess.sleep(.milliseconds(100)) }
-        if ChildProcess.isAlive(nspawn) {
+        while running(), ContinuousClock.now < deadline { ChildProcess.sleep(.milliseconds(100)) }
+        if running() {
             // Killing PID 1 ends the node's whole PID namespace; nspawn then exits too.
             if let leader { ChildProcess.signal(leader, 9) }
-            ChildProcess.signal(nspawn, 9)
-            while ChildProcess.isAlive(nspawn), ContinuousClock.now < deadline + .seconds(5) { ChildProcess.sleep(.milliseconds(100)) }
+            if let nspawn { ChildProcess.signal(nspawn, 9) }
+            while running(), ContinuousClock.now < deadline + .seconds(5) { ChildProcess.sleep(.milliseconds(100)) }
         }
     }
 }
