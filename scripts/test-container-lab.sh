@@ -7,7 +7,7 @@
 #   → status critical, node3 measured 2.5 s fast (within 5 ms), NTP closed by ufw on the server
 #   → apply (chrony via systemctl, timezone via timedatectl, ufw opened, no RTC skipped)
 #   → status ok (bounded wait) → second apply changes nothing → node2 rebooted from inside comes
-#   back by itself, status ok → lab down: host clock unmoved.
+#   back by itself, status ok → undeploy the last node (dpkg --purge) → lab down: host clock unmoved.
 #
 #   sudo bash scripts/test-container-lab.sh            # NODES=5 by default
 set -euo pipefail
@@ -108,6 +108,11 @@ until coord status >/dev/null 2>&1; do
     sleep 2; waited=$((waited + 2))
 done
 step "node2 rebooted: back, status ok (${waited} s)"
+
+# Undeploy purges the package on one node and revokes its certificate.
+coord undeploy --node "node$NODES" --settings "$DIR/deploy.json" >/dev/null 2>&1 || fail "undeploy node$NODES"
+if "$M" lab exec --dir "$DIR" "node$NODES" -- dpkg-query -W meridian >/dev/null 2>&1; then fail "node$NODES still has the package"; fi
+step "undeploy node$NODES (dpkg --purge)"
 
 trap - EXIT
 down=$("$M" lab down --dir "$DIR") || { echo "$down"; fail "lab down"; }

@@ -154,6 +154,10 @@ struct LabCommand: AsyncParsableCommand {
         @Argument(help: "Node name.") var node: String
         @Argument(help: "Seconds (e.g. +2.5 or -0.3).") var seconds: Double
         func run() throws {
+            if let layout = LabCommand.containerLayout(dir: dir, kind: nil) {
+                do { try ContainerClock.step(layout, node: node, by: seconds) } catch { throw fail("\(error)") }
+                return
+            }
             do { try LabClock.step(LabLayout(directory: dir), node: node, by: seconds) } catch { throw fail("\(error)") }
         }
     }
