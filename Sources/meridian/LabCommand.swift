@@ -8,7 +8,7 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "A local lab: N simulated nodes on loopback, each a real chronyd (-x) and a real agent on a libfaketime clock.",
-        subcommands: [Up.self, Down.self, Status.self, Step.self, RestartChrony.self, SetClock.self, Corosync.self, Clockd.self])
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, Step.self, RestartChrony.self, SetClock.self, Corosync.self, Clockd.self])
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start the lab and write DIR/cluster.json.")
@@ -17,6 +17,8 @@ struct LabCommand: AsyncParsableCommand {
         @Option(name: .customLong("skew"), help: "NODE=±SECONDS: start that node's clock off by this much (repeatable).") var skews: [String] = []
         @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
         @Option(help: "Timezone the cluster file asks for (the nodes start at Etc/UTC).") var timezone = "Asia/Jakarta"
+        @Option(help: "loopback (processes on 127.0.0.0/8) or container (real Debian nodes under systemd-nspawn; root).") var kind = LabKind.loopback
+        @Option(help: "container kind: the .deb that DIR/deploy.json installs.") var package: String?
 
         func validate() throws {
             try OptionRange.check(nodes, "--nodes", 1...200)
@@ -38,6 +40,7 @@ struct LabCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if kind == .container { return try await upContainers() }
             var request = Lab.Request(directory: dir, meridianBinary: Executables.meridian, agentBinary: Executables.agent)
             request.nodes = nodes
             request.servers = servers
@@ -51,12 +54,71 @@ struct LabCommand: AsyncParsableCommand {
             } catch { throw fail("\(error)", code: ExitCode(2)) }
             print("export MERIDIAN_CLUSTER=\(LabLayout(directory: dir).clusterFile)")
         }
+
+        func upContainers() async throws {
+            let directory = dir == Lab.defaultDirectory ? ContainerLab.defaultDirectory : dir
+            let skewed = try parsedSkews()
+            let (nodes, servers, timezone, package, skewed_) = (nodes, servers, timezone, package, skewed)
+            do {
+                _ = try await DedicatedThread.run(name: "lab-up") {
+                    let log: (String) -> Void = { Console.error("meridian: \($0)\n") }
+                    var request = ContainerLab.Request(directory: directory, base: try ContainerBaseImage.locate(meridianBinary: Executables.meridian, log: log),
+                                                       meridianBinary: Executables.meridian, agentBinary: Executables.agent)
+                    request.nodes = nodes
+                    request.servers = servers
+                    request.timezone = timezone
+                    request.skews = skewed_
+                    request.package = package
+                    return try ContainerLab.up(request, log: log)
+                }
+            } catch { throw fail("\(error)", code: ExitCode(2)) }
+            let layout = ContainerLabLayout(directory: directory)
+            print("export MERIDIAN_CLUSTER=\(layout.clusterFile)")
+            print("# deploy: ip netns exec \(ContainerLabLayout.coordinatorNamespace) meridian deploy --settings \(layout.deploySettings)")
+        }
+    }
+
+    enum LabKind: String, ExpressibleByArgument, Sendable { case loopback, container }
+
+    /// The container lab in DIR, if DIR holds one (or `--kind container` without `--dir`).
+    static func containerLayout(dir: String, kind: LabKind?) -> ContainerLabLayout? {
+        let directory = kind == .container && dir == Lab.defaultDirectory ? ContainerLab.defaultDirectory : dir
+        let layout = ContainerLabLayout(directory: directory)
+        return kind == .container || AtomicFile.exists(layout.state) ? layout : nil
+    }
+
+    struct Exec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a command inside a container lab node (exit code passed through).")
+        @Option(help: "Lab directory.") var dir = ContainerLab.defaultDirectory
+        @Argument(help: "Node name.") var node: String
+        @Argument(parsing: .captureForPassthrough, help: "-- COMMAND [ARG...]") var command: [String] = []
+        func run() async throws {
+            let words = command.first == "--" ? Array(command.dropFirst()) : command
+            let (dir, node) = (dir, node)
+            let result: CommandResult
+            do {
+                result = try await DedicatedThread.run(name: "lab-exec") { try ContainerLab.exec(ContainerLabLayout(directory: dir), node: node, words) }
+            } catch { throw fail("\(error)", code: ExitCode(125)) }
+            print(result.stdout, terminator: "")
+            Console.error(result.stderr)
+            if result.timedOut { throw fail("\(node): \(words.joined(separator: " ")) timed out", code: ExitCode(124)) }
+            if result.status != 0 { throw ExitCode(result.status) }
+        }
     }
 
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop everything the lab started.")
         @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        @Option(help: "loopback or container (default: what DIR holds).") var kind: LabKind?
         func run() async throws {
+            if let layout = LabCommand.containerLayout(dir: dir, kind: kind) {
+                do {
+                    let report = try await DedicatedThread.run(name: "lab-down") { try ContainerLab.down(layout) }
+                    print(report.removed.isEmpty ? "nothing was running in \(layout.directory)" : "stopped and removed: \(report.removed.joined(separator: ", "))")
+                    if let moved = report.hostClockMoved { print("host clock: moved \(Durations.offset(moved)) while the lab ran (CLOCK_REALTIME − CLOCK_BOOTTIME)") }
+                } catch { throw fail("\(error)", code: ExitCode(2)) }
+                return
+            }
             let stopped = try await DedicatedThread.run(name: "lab-down") { Lab.down(LabLayout(directory: dir)) }
             print(stopped.isEmpty ? "nothing was running in \(dir)" : "stopped: \(stopped.joined(separator: ", "))")
         }
@@ -65,7 +127,20 @@ struct LabCommand: AsyncParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show what the lab runs and each node's simulated clock.")
         @Option(help: "Lab directory.") var dir = Lab.defaultDirectory
+        @Option(help: "loopback or container (default: what DIR holds).") var kind: LabKind?
         func run() throws {
+            if let layout = LabCommand.containerLayout(dir: dir, kind: kind) {
+                guard let status = ContainerLab.status(layout) else {
+                    throw fail("no container lab in \(layout.directory) (start one with `meridian lab up --kind container`)", code: ExitStatus.unknown)
+                }
+                var rows = [["NODE", "ADDRESS", "SYSTEMD"] + ContainerLab.watchedUnits.map { String($0.split(separator: ".").first ?? Substring($0)).uppercased() } + ["CLOCK"]]
+                for node in status.nodes {
+                    rows.append([node.node, node.address, node.system] + node.units.map(\.state) + [Durations.offset(node.offsetSeconds)])
+                }
+                print(TextTable.render(rows))
+                print("clock loop: \(status.clockd.map { "pid \($0)" } ?? "stopped"); host clock moved \(Durations.offset(status.hostClockMoved)) since up")
+                return
+            }
             guard let status = Lab.status(LabLayout(directory: dir)) else {
                 throw fail("no lab in \(dir) (start one with `meridian lab up`)", code: ExitStatus.unknown)
             }
@@ -98,6 +173,10 @@ struct LabCommand: AsyncParsableCommand {
 
         func run() throws {
             let step = try step()
+            if let layout = LabCommand.containerLayout(dir: dir, kind: nil) {
+                do { try ContainerClock.step(layout, node: node, by: step) } catch { throw fail("\(error)") }
+                return
+            }
             do { try LabClock.step(LabLayout(directory: dir), node: node, by: step) } catch { throw fail("\(error)") }
         }
     }
@@ -152,7 +231,12 @@ struct LabCommand: AsyncParsableCommand {
     struct Clockd: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "clockd", shouldDisplay: false)
         @Option var dir: String
+        @Option var kind = LabKind.loopback
         func run() async throws {
+            if kind == .container {
+                let layout = ContainerLabLayout(directory: dir)
+                let _: Void = try await DedicatedThread.run(name: "lab-clock") { ContainerClock.discipline(layout) }
+            }
             let layout = LabLayout(directory: dir)
             let nodes = LabState.load(layout)?.nodes ?? AtomicFile.list(dir + "/nodes")
             let _: Void = try await DedicatedThread.run(name: "lab-clock") { LabClock.discipline(layout, nodes: nodes) }

@@ -44,6 +44,9 @@ import WireProtocol
         var config = AgentConfiguration(node: "pve1", listen: "\(address):7480", caPath: pki.ca,
                                         certificatePath: pki.path + "/pve1.pem", keyPath: pki.path + "/pve1.key")
         config.root = directory.file("root")
+        // The node has an RTC, so the rtc step runs hwclock (a node without one skips it).
+        try AtomicFile.makeDirectories(config.root + "/dev")
+        try AtomicFile.write([], to: config.root + "/dev/rtc0")
         let fake = directory.file("fake")
         config.commands.chronyc = [fake, "chronyc"]
         config.commands.restartChrony = [fake, "restart_chrony"]

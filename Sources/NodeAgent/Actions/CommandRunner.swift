@@ -49,6 +49,12 @@ struct ManagedFiles: Sendable {
         return root.isEmpty || path == root || path.hasPrefix(root + "/")
     }
 
+    /// The kernel's RTC device nodes (`/dev/rtc0`, the `/dev/rtc` link, old `/dev/misc/rtc`),
+    /// which `hwclock` uses; a container or an RTC-less VM has none.
+    var hasRTC: Bool {
+        AtomicFile.list(root + "/dev").contains { $0.hasPrefix("rtc") } || AtomicFile.exists(root + "/dev/misc/rtc")
+    }
+
     func readText(_ path: String) -> String? {
         guard let bytes = try? AtomicFile.read(path, limit: 1 << 20) else { return nil }
         return String(decoding: bytes, as: UTF8.self)

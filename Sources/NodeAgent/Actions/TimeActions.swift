@@ -29,8 +29,12 @@ struct TimeActions: Sendable {
         return ChangeResult(changed: true, detail: "timezone set to \(params.timezone)")
     }
 
+    /// A node without an RTC (a container, some VMs) has nothing to set: that is reported and
+    /// skipped, not a failure that would stop the apply (hwclock there fails with "Cannot access
+    /// the Hardware Clock via any known method").
     func syncRTC() throws(RPCError) -> ChangeResult {
         guard !commands.hwclockSystohc.isEmpty else { return ChangeResult(changed: false, detail: "no RTC command on this node") }
+        guard files.hasRTC else { return ChangeResult(changed: false, detail: "no RTC on this node (no /dev/rtc*); hwclock skipped") }
         try check(runner.run(commands.hwclockSystohc), "sync the RTC")
         return ChangeResult(changed: true, detail: "RTC set from the system clock")
     }
@@ -78,7 +82,13 @@ struct TimeActions: Sendable {
         guard !subnets.isEmpty, subnets.count == params.subnets.count else {
             throw RPCError.invalidParams("subnets must be CIDR subnets, got \(params.subnets)")
         }
-        guard let verdict = facts.firewallVerdict() else { return ChangeResult(changed: false, detail: "no active firewall filters NTP") }
+        guard let verdict = facts.firewallVerdict() else {
+            // ufw is there but cannot be read (seen: the agent's sandbox without CAP_NET_ADMIN):
+            // say so with its stderr instead of claiming that no firewall filters NTP.
+            let ufw = runner.run(commands.ufwStatus, timeout: .seconds(10))
+            if !ufw.succeeded && ufw.status != 127 { try check(ufw, "read the firewall (ufw status)") }
+            return ChangeResult(changed: false, detail: "no active firewall filters NTP")
+        }
         if verdict == .allowed { return ChangeResult(changed: false, detail: "NTP (UDP 123) already allowed") }
         if let text = files.readText(files.proxmoxFirewall), FirewallRules.proxmox(text) == .blocked {
             let rules = subnets.map { "IN ACCEPT -source \($0) -p udp -dport 123 # Meridian: NTP for the cluster" }

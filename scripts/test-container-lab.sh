@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The container lab's end-to-end scenario (issue 13, phase 1), root only; prints how long each
+# step took. Real Debian 12 nodes under systemd-nspawn, the real package over real SSH:
+#
+#   lab up --kind container --nodes 5 --skew node3=+2.5 --package dist/meridian_<v>_amd64.deb
+#   deploy (dpkg -i; agent active under systemd) → second deploy changes nothing → ping all five
+#   → status critical, node3 measured 2.5 s fast (within 5 ms), NTP closed by ufw on the server
+#   → apply (chrony via systemctl, timezone via timedatectl, ufw opened, no RTC skipped)
+#   → status ok (bounded wait) → second apply changes nothing → node2 rebooted from inside comes
+#   back by itself, status ok → undeploy the last node (dpkg --purge) → lab down: host clock unmoved.
+#
+#   sudo bash scripts/test-container-lab.sh            # NODES=5 by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ $(id -u) == 0 ]] || { echo "test-container-lab: needs root (systemd-nspawn, network namespaces)" >&2; exit 77; }
+for tool in systemd-nspawn debootstrap ip nsenter python3; do
+    command -v "$tool" >/dev/null || { echo "test-container-lab: $tool is missing (apt-get install systemd-container debootstrap)" >&2; exit 77; }
+done
+NODES=${NODES:-5}
+DIR=${LAB_DIR:-/tmp/meridian-container-lab-test}
+M=$PWD/.build/debug/meridian
+version=$(cat VERSION)
+deb=dist/meridian_${version}_amd64.deb
+
+t0=$(date +%s.%N)
+step_start=$t0
+step() {  # step NAME: prints the time since the previous step
+    local now; now=$(date +%s.%N)
+    printf '  %-44s %8.2f s\n' "$1" "$(echo "$now - $step_start" | bc)"
+    step_start=$now
+}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+coord() { ip netns exec mrdn-coord "$M" "$@"; }
+cleanup() { "$M" lab down --dir "$DIR" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+echo "container lab scenario: $NODES nodes in $DIR"
+swift build --build-tests -Xswiftc -warnings-as-errors >/dev/null
+[[ -f $deb ]] || bash scripts/package.sh >/dev/null
+step "build (debug + package if missing)"
+bash scripts/lab-image.sh >/dev/null
+step "base image (lab-image.sh; cold or warm)"
+
+"$M" lab down --dir "$DIR" >/dev/null 2>&1 || true
+"$M" lab up --kind container --nodes "$NODES" --skew node3=+2.5 --package "$deb" --dir "$DIR" >/dev/null
+export MERIDIAN_CLUSTER=$DIR/cluster.json
+step "lab up ($NODES containers booted)"
+
+coord deploy --settings "$DIR/deploy.json" >/dev/null || fail "deploy"
+for n in $(seq 1 "$NODES"); do
+    [[ $("$M" lab exec --dir "$DIR" "node$n" -- systemctl is-active meridian-agent) == active ]] || fail "node$n: meridian-agent is not active"
+    "$M" lab exec --dir "$DIR" "node$n" -- dpkg-query -W -f '${Status}' meridian | grep -q 'install ok installed' || fail "node$n: package not installed"
+done
+step "deploy (dpkg -i over SSH; unit active)"
+again=$(coord deploy --settings "$DIR/deploy.json" --json)
+echo "$again" | python3 -c 'import json,sys; r=json.load(sys.stdin); r=r.get("nodes", r) if isinstance(r, dict) else r
+bad=[x["node"] for x in r if x["outcome"] != "unchanged"]; sys.exit("second deploy changed: %s" % bad if bad else 0)' || fail "second deploy was not a no-op"
+step "second deploy (nothing changed)"
+
+addresses=$(python3 -c 'import json,sys; print(" ".join(n["address"] for n in json.load(open(sys.argv[1]))["nodes"]))' "$DIR/cluster.json")
+# shellcheck disable=SC2086
+coord ping --certs "$DIR/certs" $addresses >/dev/null || fail "ping did not reach every node"
+step "ping all $NODES"
+
+set +e; before=$(coord status --json); rc=$?; set -e
+[[ $rc == 2 ]] || fail "status before apply: exit $rc, expected 2 (critical)"
+echo "$before" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+node3 = next(n for n in r["nodes"] if n["name"] == "node3")
+off = node3["offset_seconds"]
+assert off is not None and abs(off - 2.5) < 0.005, "node3 measured %r, expected +2.5 s within 5 ms" % off
+reasons = " ".join(x for n in r["nodes"] for x in n["reasons"]) + " ".join(r["cluster_reasons"])
+assert "timezone" in reasons, "no timezone difference reported"
+assert "firewall blocks NTP" in reasons, "the closed firewall on the time server was not reported"
+print("    node3 measured %+.4f s" % off)' || fail "status before apply"
+step "status: critical, node3 +2.5 s, NTP closed"
+
+coord apply >"$DIR/apply.log" 2>&1 || { cat "$DIR/apply.log"; fail "apply"; }
+# The RTC step is "unchanged" (not printed); the apply journal beside the cluster file has it.
+grep '"rtc"' "$DIR/apply-journal.jsonl" | grep -q "no RTC on this node" || { cat "$DIR/apply.log"; fail "apply did not report the missing RTC"; }
+grep -q "firewall: changed" "$DIR/apply.log" || { cat "$DIR/apply.log"; fail "apply did not open NTP in ufw on the time server"; }
+step "apply"
+waited=0
+until coord status >/dev/null 2>&1; do
+    (( waited < 120 )) || { coord status || true; fail "status not ok 120 s after apply"; }
+    sleep 2; waited=$((waited + 2))
+done
+step "status ok (after ${waited} s of polling)"
+
+coord apply 2>&1 | grep -q "nothing changed" || fail "second apply changed something"
+step "second apply (nothing changed)"
+
+# A node rebooted from inside comes back by itself (the lab's supervisor boots it again on
+# nspawn's exit 133): agent and chrony start from their units with Meridian's config.
+"$M" lab exec --dir "$DIR" node2 -- touch /run/before-reboot  # /run is a fresh tmpfs after a boot
+"$M" lab exec --dir "$DIR" node2 -- systemctl reboot || true
+waited=0
+until ! "$M" lab exec --dir "$DIR" node2 -- test -e /run/before-reboot 2>/dev/null &&
+      [[ $("$M" lab exec --dir "$DIR" node2 -- systemctl is-system-running 2>/dev/null) == running ]] &&
+      [[ $("$M" lab exec --dir "$DIR" node2 -- systemctl is-active meridian-agent chrony 2>/dev/null | sort -u) == active ]]; do
+    (( waited < 120 )) || fail "node2 did not come back 120 s after its reboot"
+    sleep 1; waited=$((waited + 1))
+done
+"$M" lab exec --dir "$DIR" node2 -- grep -q "Managed by Meridian" /etc/chrony/chrony.conf || fail "node2 lost Meridian's chrony.conf over its reboot"
+until coord status >/dev/null 2>&1; do
+    (( waited < 180 )) || { coord status || true; fail "status not ok after node2's reboot"; }
+    sleep 2; waited=$((waited + 2))
+done
+step "node2 rebooted: back, status ok (${waited} s)"
+
+# Undeploy purges the package on one node and revokes its certificate.
+coord undeploy --node "node$NODES" --settings "$DIR/deploy.json" >/dev/null 2>&1 || fail "undeploy node$NODES"
+if "$M" lab exec --dir "$DIR" "node$NODES" -- dpkg-query -W meridian >/dev/null 2>&1; then fail "node$NODES still has the package"; fi
+step "undeploy node$NODES (dpkg --purge)"
+
+trap - EXIT
+down=$("$M" lab down --dir "$DIR") || { echo "$down"; fail "lab down"; }
+echo "    ${down##*$'\n'}"
+step "lab down (host clock checked)"
+printf '  %-44s %8.2f s\n' "total" "$(echo "$(date +%s.%N) - $t0" | bc)"
+echo "container lab scenario: ok"
