@@ -77,7 +77,7 @@ public struct ChronySources: Sendable, Equatable {
                 throw ParseError(input, line: number, field: "state", expected: "one of * + - ? x ~, found \"\(fields[1])\"")
             }
             guard !fields[2].isEmpty else { throw ParseError(input, line: number, field: "address", expected: "an address") }
-            guard let reach = Int(fields[5], radix: 8), reach <= 0o377 else {
+            guard let reach = Int(fields[5], radix: 8), (0...0o377).contains(reach) else {
                 throw ParseError(input, line: number, field: "reach", expected: "an octal number up to 377, found \"\(fields[5])\"")
             }
             guard let lastRx = UInt64(fields[6]) else {
@@ -121,7 +121,7 @@ public struct ChronySources: Sendable, Equatable {
             guard head.count == 6 else {
                 throw ParseError(input, line: number, expected: "name, stratum, poll, reach, last rx and offset, found \(head.count) columns")
             }
-            guard let reach = Int(head[3], radix: 8), reach <= 0o377 else {
+            guard let reach = Int(head[3], radix: 8), (0...0o377).contains(reach) else {
                 throw ParseError(input, line: number, field: "Reach", expected: "an octal number up to 377, found \"\(head[3])\"")
             }
             sources.append(Source(
@@ -144,7 +144,7 @@ enum ChronyUnits {
         let trimmed = text.trimmingSpaces
         let scales: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("s", 1)]
         for (suffix, scale) in scales where trimmed.hasSuffix(suffix) {
-            if let value = Double(trimmed.dropLast(suffix.count).trimmingSpaces) { return value * scale }
+            if let value = Double(trimmed.dropLast(suffix.count).trimmingSpaces), value.isFinite { return value * scale }
         }
         throw ParseError(input, line: line, expected: "a time with a unit (ns, us, ms, s), found \"\(trimmed)\"")
     }
@@ -152,8 +152,12 @@ enum ChronyUnits {
     static func seconds(_ text: some StringProtocol, _ input: String, line: Int) throws(ParseError) -> Int {
         let trimmed = text.trimmingSpaces
         let scales: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400, "y": 31_536_000]
-        if let last = trimmed.last, let scale = scales[last], let value = Int(trimmed.dropLast()) { return value * scale }
-        if let value = Int(trimmed) { return value }
+        // Checked: "99999999999999999y" must be an error, not a trap; chrony never prints a negative age.
+        if let last = trimmed.last, let scale = scales[last], let value = Int(trimmed.dropLast()), value >= 0 {
+            let (seconds, overflow) = value.multipliedReportingOverflow(by: scale)
+            if !overflow { return seconds }
+        }
+        if let value = Int(trimmed), value >= 0 { return value }
         throw ParseError(input, line: line, field: "LastRx", expected: "seconds (optionally m, h, d, y), found \"\(trimmed)\"")
     }
 }
