@@ -104,7 +104,7 @@ extension ChronyTracking {
         func quantity(_ key: String) throws(ParseError) -> Double {
             let (text, line) = try value(key)
             let words = text.split(separator: " ")
-            guard let first = words.first, var number = Double(first) else {
+            guard let first = words.first, var number = Double(first), number.isFinite else {
                 throw ParseError(input, line: line, field: key, expected: "a number, found \"\(text)\"")
             }
             if words.contains("fast") { number = abs(number) } else if words.contains("slow") { number = -abs(number) }
