@@ -18,6 +18,10 @@ import Testing
     static let knownIssues = [
         "CivilTime/chrony-text-int64-min":
             "CivilTime.chronyText traps on epochs within a day of Int64.min (overflow in epochSeconds - 86_399); owned by the transport branch",
+        "CivilTime/admin-offset-negative-hours":
+            "CivilTime.parseAdminTime takes \"+-7022021:0\" as a UTC offset (hours <= 14 lets negatives through); owned by the transport branch",
+        "CivilTime/admin-offset-overflow":
+            "CivilTime.parseAdminTime traps on \"+-9999999999999999:00\" (overflow in hours * 3600); owned by the transport branch",
     ]
 
     @Test(arguments: inputs)
@@ -30,12 +34,14 @@ import Testing
     }
 
     static func replayInChild(_ input: FuzzRegressionInput) async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) { [harness = input.harness as String, bytes = input.bytes as [UInt8]] in
-            try ClockSyncFuzzChecks.check(harness, bytes)
+        // First in a child process, so a crash fails this input only; a broken property is not
+        // a crash there. Then, known not to crash, in this process, so a broken property is
+        // reported with its message.
+        let survived = await #expect(processExitsWith: .success) { [harness = input.harness as String, bytes = input.bytes as [UInt8]] in
+            _ = try? ClockSyncFuzzChecks.check(harness, bytes)
         }
-        if let result, result.exitStatus != .exitCode(0) {
-            Issue.record("\(input): \(String(decoding: result.standardErrorContent, as: UTF8.self))")
-        }
+        guard survived != nil else { return }
+        #expect(throws: Never.self, "\(input)") { try ClockSyncFuzzChecks.check(input.harness, input.bytes) }
     }
 
     @Test func everyRegressionFolderHasAReplay() {
