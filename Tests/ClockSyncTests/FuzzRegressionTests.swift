@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func everyRegressionFolderHasAReplay() {
-        let replayed = Set(ClockSyncFuzzChecks.byHarness.keys).union(["JSON", "FrameDecoder", "RPCCodec"])
+        let replayed = Set(ClockSyncFuzzChecks.byHarness.keys).union(["JSON", "FrameDecoder", "RPCCodec", "ProbeResult"])
         let folders = Set(FuzzRegressionInput.folders())
         #expect(folders.subtracting(replayed).isEmpty, "no replay for \(folders.subtracting(replayed).sorted())")
         #expect(folders.contains("ChronySourcesCSV"), "Fuzz/regressions not found at \(FuzzRegressionInput.root)")

@@ -11,7 +11,14 @@ import WireProtocol
 /// the libFuzzer harnesses make, each in its own process (an exit test), so `swift test` proves a
 /// fix without libFuzzer. (The ClockSync harnesses are replayed in ClockSyncTests.)
 @Suite struct WireFuzzRegressionTests {
-    static let harnesses = ["JSON", "FrameDecoder", "RPCCodec"]
+    static let harnesses = ["JSON", "FrameDecoder", "RPCCodec", "ProbeResult"]
+
+    /// Inputs whose crash is reported but fixed on another branch: still replayed, expected to
+    /// fail until that fix is merged (then `withKnownIssue` fails and the entry must go).
+    static let knownIssues = [
+        "ProbeResult/agent-500-years-ahead":
+            "Timestamp.nanosecondsBetween traps (Int64 overflow) on a probe answer ~500 years off, so ClockSample.offset traps the coordinator; owned by the transport branch",
+    ]
 
     /// `Fuzz/regressions/<harness>/<name>`, found from this file's path.
     static let inputs: [WireFuzzInput] = {
@@ -29,6 +36,14 @@ import WireProtocol
 
     @Test(arguments: inputs)
     func replay(_ input: WireFuzzInput) async {
+        if let reason = Self.knownIssues[input.testDescription] {
+            await withKnownIssue(Comment(rawValue: reason)) { await Self.replayInChild(input) }
+        } else {
+            await Self.replayInChild(input)
+        }
+    }
+
+    static func replayInChild(_ input: WireFuzzInput) async {
         // First in a child process, so a crash fails this input only; a broken property is not
         // a crash there. Then, known not to crash, in this process, so a broken property is
         // reported with its message.
@@ -71,6 +86,7 @@ enum WireFuzzChecks {
         case "JSON": try json(bytes)
         case "FrameDecoder": try frames(bytes)
         case "RPCCodec": try rpc(bytes)
+        case "ProbeResult": try probe(bytes)
         default: throw WireFuzzPropertyBroken(description: "no check for harness \(harness)")
         }
     }
@@ -118,6 +134,13 @@ enum WireFuzzChecks {
             default: throw WireFuzzPropertyBroken(description: "response does not round-trip: \(response)")
             }
         }
+    }
+
+    static func probe(_ bytes: [UInt8]) throws(WireFuzzPropertyBroken) {
+        guard let json = try? JSONValue(parsing: bytes), let result = try? RPCCodec.decode(ProbeResult.self, from: json) else { return }
+        let t1 = Timestamp(seconds: 1_764_000_000, nanoseconds: 0), t4 = Timestamp(seconds: 1_764_000_000, nanoseconds: 2_000_000)
+        let sample = ClockSample(t1: t1, t2: result.receive, t3: result.send, t4: t4)
+        try require(sample.offset.isFinite && sample.delay.isFinite, "offset \(sample.offset), delay \(sample.delay)")
     }
 
     /// As the harnesses compare: a whole-valued double is written as an integer and reads back as one.
