@@ -2,7 +2,10 @@
 # Installs what Meridian needs on a fresh Debian 12 machine (Swift toolchain assumed on PATH).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
-packages=(chrony faketime libssl-dev pkg-config openssl python3 tzdata iproute2 openssh-client openssh-server systemd dpkg-dev)
+# libFuzzer and the ASan/TSan runtimes, lld and llvm-symbolizer come with the Swift toolchain;
+# libFuzzer's runtime is C++ (libstdc++-12-dev); util-linux has the flock the scripts can use.
+packages=(chrony faketime libssl-dev pkg-config openssl python3 tzdata iproute2 openssh-client openssh-server systemd dpkg-dev
+          libstdc++-12-dev util-linux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

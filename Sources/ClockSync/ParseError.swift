@@ -23,9 +23,10 @@ public struct ParseError: Error, Equatable, CustomStringConvertible {
 
 /// Small helpers shared by the line-oriented parsers.
 enum TextInput {
-    /// Lines without trailing whitespace or CR; empty lines dropped.
+    /// Lines without trailing whitespace or CR; empty lines dropped. CRLF is one `Character` in
+    /// Swift (`"\r\n" != "\n"`), so it is named here or a CRLF file would read as one line.
     static func lines(_ text: String) -> [Substring] {
-        text.split(whereSeparator: { $0 == "\n" }).map { line in
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line in
             var line = line
             while let last = line.last, last == "\r" || last == " " || last == "\t" { line = line.dropLast() }
             return line

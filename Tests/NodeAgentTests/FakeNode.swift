@@ -31,7 +31,7 @@ final class FakeNode: @unchecked Sendable {
         root = useRoot ? directory.file("root") : ""
         // The node has an RTC (hwclock runs); RTCActionTests covers a node without one.
         if useRoot { try FileManager.default.createDirectory(atPath: root + "/dev", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: root + "/dev/rtc0", contents: nil) }
+            _ = FileManager.default.createFile(atPath: root + "/dev/rtc0", contents: nil) }
         try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory.file("rc"), withIntermediateDirectories: true)
         try directory.write("fake", """

@@ -77,7 +77,7 @@ public struct ChronySources: Sendable, Equatable {
                 throw ParseError(input, line: number, field: "state", expected: "one of * + - ? x ~, found \"\(fields[1])\"")
             }
             guard !fields[2].isEmpty else { throw ParseError(input, line: number, field: "address", expected: "an address") }
-            guard let reach = Int(fields[5], radix: 8), reach <= 0o377 else {
+            guard let reach = Int(fields[5], radix: 8), (0...0o377).contains(reach) else {
                 throw ParseError(input, line: number, field: "reach", expected: "an octal number up to 377, found \"\(fields[5])\"")
             }
             guard let lastRx = UInt64(fields[6]) else {

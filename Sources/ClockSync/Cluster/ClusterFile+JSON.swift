@@ -79,7 +79,8 @@ private struct AnyKey: CodingKey {
 private func refuseUnknownKeys(_ decoder: any Decoder, _ known: Set<String>, at prefix: String) throws {
     let container = try decoder.container(keyedBy: AnyKey.self)
     for key in container.allKeys where !known.contains(key.stringValue) {
-        throw ClusterFileError(prefix.isEmpty ? key.stringValue : "\(prefix).\(key.stringValue)", "",
+        let name = key.stringValue.isEmpty ? "\"\"" : key.stringValue  // a key "" still gets a visible path
+        throw ClusterFileError(prefix.isEmpty ? name : "\(prefix).\(name)", "",
                                "is not a known field (known: \(known.sorted().joined(separator: ", ")))")
     }
 }
