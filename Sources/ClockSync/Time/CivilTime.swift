@@ -34,10 +34,16 @@ public enum CivilTime {
     }
 
     /// "Nov 25, 2026 01:21:25": the form chronyc's settime parses (given TZ=UTC).
+    ///
+    /// Total over `Int64`: the day is a floor division that cannot overflow (the old
+    /// `epochSeconds - 86_399` trapped near `Int64.min`), and |days| ≤ 1.1e14 keeps every step of
+    /// the calendar algorithm far inside 64 bits. Callers that set a clock still check the range.
     public static func chronyText(epochSeconds: Int64) -> String {
-        let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
-        let second = Int(epochSeconds - Int64(days) * 86_400)
-        let date = civil(days: days)
+        var days = epochSeconds / 86_400
+        var remainder = epochSeconds % 86_400
+        if remainder < 0 { days -= 1; remainder += 86_400 }
+        let second = Int(remainder)
+        let date = civil(days: Int(days))
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(months[date.month - 1]) \(date.day), \(date.year) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
     }
