@@ -1,4 +1,5 @@
 import SecureTransport
+import Synchronization
 import WireProtocol
 
 /// A blocking JSON-RPC client for one agent. Use it from a dedicated thread (see `FanOut`).
@@ -6,14 +7,17 @@ import WireProtocol
 /// A TLS 1.3 client can finish its handshake before the agent has checked (and rejected) our
 /// certificate; the rejection only shows on the first read. So a connection counts as up only
 /// once the `agent.hello` answer has arrived.
-public final class AgentClient: @unchecked Sendable {
+///
+/// Sendable: the request id counter sits in a `Mutex`, and the connection is a `FramedConnection`
+/// (one request at a time; callers keep a client on one thread, as `FanOut` does).
+public final class AgentClient: Sendable {
     public let hello: HelloResult
     public let endpoint: Endpoint
     private let framed: FramedConnection
-    private var nextID: Int64 = 1
+    private let nextID: Mutex<Int64>
 
     private init(endpoint: Endpoint, framed: FramedConnection, hello: HelloResult, nextID: Int64) {
-        self.endpoint = endpoint; self.framed = framed; self.hello = hello; self.nextID = nextID
+        self.endpoint = endpoint; self.framed = framed; self.hello = hello; self.nextID = Mutex(nextID)
     }
 
     public static func connect(
@@ -29,6 +33,11 @@ public final class AgentClient: @unchecked Sendable {
             framed.close()
             throw error
         }
+        // An agent that "chose" a version we never offered is broken or not an agent at all.
+        guard params.protocolVersions.contains(hello.protocolVersion) else {
+            framed.close()
+            throw CoordinatorError("\(endpoint): agent chose protocol version \(hello.protocolVersion), which we did not offer (offered \(params.protocolVersions.map(String.init).joined(separator: ", ")))")
+        }
         if let expectedNode, hello.node != expectedNode, hello.node.lowercased() != expectedNode.lowercased(),
            !isAddressLiteral(expectedNode) {
             framed.close()
@@ -41,8 +50,10 @@ public final class AgentClient: @unchecked Sendable {
     public func call<Result: Decodable>(
         _ method: Method, params: some Encodable, timeout: Duration, as type: Result.Type = Result.self
     ) throws -> Result {
-        let id = nextID
-        nextID += 1
+        let id = nextID.withLock { value in
+            defer { value = value == .max ? 1 : value + 1 }
+            return value
+        }
         return try Self.exchange(framed, id: id, method: method, params: RPCCodec.encode(params), timeout: timeout, endpoint: endpoint)
     }
 
@@ -64,12 +75,22 @@ public final class AgentClient: @unchecked Sendable {
             guard response.id == .number(id) else {
                 throw CoordinatorError("\(endpoint): answer to \(method.rawValue) carries id \(response.id.map(\.description) ?? "null"), expected \(id)")
             }
-            return try RPCCodec.decode(Result.self, from: value)
+            do {
+                return try RPCCodec.decode(Result.self, from: value)
+            } catch {
+                throw CoordinatorError("\(endpoint): answer to \(method.rawValue) is malformed: \(error.message.replacingPrefix("invalid params: ", with: ""))")
+            }
         }
     }
 
     static func isAddressLiteral(_ host: String) -> Bool {
         host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+    }
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }
 
