@@ -43,6 +43,9 @@ public final class AgentServer: Sendable {
     /// Authenticated connections being served right now.
     public var authenticatedConnections: Int { admission.withLock { $0.authenticated } }
 
+    /// Bytes of the memory budget held by frames in flight right now.
+    public var reservedFrameBytes: Int { budget.reserved }
+
     /// Runs the accept loop on the calling thread until `stop()`.
     public func serve() {
         while !admission.withLock({ $0.stopping }) {
@@ -50,7 +53,7 @@ public final class AgentServer: Sendable {
             var refusal: String?
             do {
                 accepted = try listener.accept(timeout: .milliseconds(200)) { remote in
-                    refusal = admission.withLock { $0.admit(source: remote.host) }
+                    refusal = admit(remote)
                     return refusal == nil
                 }
             } catch {
@@ -82,6 +85,21 @@ public final class AgentServer: Sendable {
         }
         listener.close()
     }
+
+    /// Admits a new connection, or says why not. When the pool is full of connections already
+    /// cut off but whose threads have not let go yet (a burst), waits for them briefly rather than
+    /// refusing the newcomer, which may be the real client behind the flood.
+    private func admit(_ remote: Endpoint) -> String? {
+        let deadline = ContinuousClock.now + Self.evictionWait
+        while true {
+            let refusal = admission.withLock { $0.admit(source: remote.host) }
+            guard refusal != nil, ContinuousClock.now < deadline else { return refusal }
+            ChildProcess.sleep(.milliseconds(1))
+        }
+    }
+
+    /// How long the accept loop waits for evicted handshakes to let go before refusing.
+    static let evictionWait = Duration.milliseconds(250)
 
     /// One connection's thread: handshake, then a session, a "busy" answer, or nothing.
     private func serve(_ connection: TLSConnection, id: UInt64, interrupter: ConnectionInterrupter) {

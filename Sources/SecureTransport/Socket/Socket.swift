@@ -40,22 +40,11 @@ final class Socket: @unchecked Sendable {
     }
 
     /// Connects to the first address of `endpoint` that answers before the deadline.
-    /// `source` binds the local address first (tests play clients from several loopback addresses).
-    static func connect(to endpoint: Endpoint, from source: String? = nil, timeout: Duration) throws(TransportError) -> Socket {
+    static func connect(to endpoint: Endpoint, timeout: Duration) throws(TransportError) -> Socket {
         let deadline = ContinuousClock.now + timeout
         var lastError = TransportError(.connectFailed, "cannot connect to \(endpoint): no address")
         for address in try SocketAddress.resolve(endpoint) {
             let socket = try makeSocket(family: address.family)
-            if let source {
-                guard let local = SocketAddress(numericHost: source, port: 0), local.family == address.family else {
-                    throw TransportError(.invalidAddress, "cannot connect from \(source): not an address of the same family as \(endpoint)")
-                }
-                var storage = local.storage
-                let bound = withUnsafePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket.fd, $0, local.length) }
-                }
-                guard bound == 0 else { throw TransportError(.io, "cannot bind \(source) to connect to \(endpoint): \(Errno.current)") }
-            }
             var storage = address.storage
             let rc = withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket.fd, $0, address.length) }
