@@ -24,7 +24,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Bytes the agent may hold for frames in flight, across all connections, counting the cost
     /// of parsing (see `FrameBudget`). A frame beyond it waits briefly, then is skipped and
     /// answered -32005 "busy"; the connection stays open.
-    public var maxBufferedBytes: Int = 32 << 20
+    public var maxBufferedBytes: Int = 16 << 20
     /// A connection that sends no complete frame for this long is dropped.
     public var idleTimeoutSeconds: Double = 10
     public var handshakeTimeoutSeconds: Double = 5
@@ -102,7 +102,7 @@ extension AgentConfiguration: Decodable {
         maxConnections = try bounded(.maxConnections, 1...10_000, 256)
         maxHandshakes = try bounded(.maxHandshakes, 1...10_000, 64)
         maxHandshakesPerSource = try bounded(.maxHandshakesPerSource, 1...10_000, 8)
-        maxBufferedBytes = try bounded(.maxBufferedBytes, (64 << 10)...(4 << 30), 32 << 20)
+        maxBufferedBytes = try bounded(.maxBufferedBytes, (64 << 10)...(4 << 30), 16 << 20)
         idleTimeoutSeconds = try bounded(.idleTimeoutSeconds, 0.1...3600, 10)
         handshakeTimeoutSeconds = try bounded(.handshakeTimeoutSeconds, 0.1...600, 5)
         maxFrameBytes = try bounded(.maxFrameBytes, 1024...(64 << 20), 1 << 20)
