@@ -1,3 +1,5 @@
+import ClockSync
+import HostSystem
 import SecureTransport
 import Synchronization
 import WireProtocol
@@ -23,7 +25,14 @@ public final class AgentClient: Sendable {
     public static func connect(
         to endpoint: Endpoint, expectedNode: String?, context: TLSContext, timeout: Duration
     ) throws -> AgentClient {
-        let connection = try TLSConnection.connect(to: endpoint, context: context, expectedNode: expectedNode, timeout: timeout)
+        let connection: TLSConnection
+        do {
+            connection = try TLSConnection.connect(to: endpoint, context: context, expectedNode: expectedNode, timeout: timeout)
+        } catch {
+            // Say which timeout ran out (the configured one), where the step's message does not.
+            guard error.kind == .timedOut, !error.detail.contains("timeout") else { throw error }
+            throw TransportError(.timedOut, "\(error.detail) (timeout \(Durations.duration(timeout.seconds)))")
+        }
         let framed = FramedConnection(connection)
         let params = HelloParams(coordinatorVersion: MeridianVersion.current, protocolVersions: Array(ProtocolVersion.supported))
         let hello: HelloResult
