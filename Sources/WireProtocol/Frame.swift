@@ -5,6 +5,8 @@ public enum Frame {
     public static let defaultMaxPayload = 1 << 20
     public static let headerSize = 4
 
+    /// Our own payloads only (answers are bounded far below 4 GiB: command output is capped at
+    /// 1 MiB per stream); a longer one would be cut to its low 32 bits of length, never trap.
     public static func encode(_ payload: [UInt8]) -> [UInt8] {
         let length = UInt32(truncatingIfNeeded: payload.count)
         var frame: [UInt8] = [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]

@@ -133,7 +133,8 @@ final class Socket: @unchecked Sendable {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return false }
             let (seconds, attoseconds) = remaining.components
-            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            let milliseconds = overflow ? Int32.max : Int32(clamping: scaled + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
             var descriptor = pollfd(fd: fd, events: events, revents: 0)
             let rc = poll(&descriptor, 1, max(1, milliseconds))
             if rc > 0 { return true }  // readable, writable, or an error/hangup the next call reports
@@ -157,7 +158,7 @@ final class Socket: @unchecked Sendable {
     /// `5 s`, `250 ms`: a configured timeout as a person reads it.
     static func describe(_ timeout: Duration) -> String {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        if seconds >= 1 { return seconds == seconds.rounded() ? "\(Int64(seconds)) s" : "\(seconds) s" }
+        if seconds >= 1 { return seconds == seconds.rounded() && seconds < 1e15 ? "\(Int64(seconds)) s" : "\(seconds) s" }
         return "\(Int64((seconds * 1000).rounded())) ms"
     }
 
