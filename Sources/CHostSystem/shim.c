@@ -51,3 +51,8 @@ int meridian_wait_termination_signal(void) {
     return signal_number;
 }
 
+
+#include <malloc.h>
+int meridian_limit_malloc_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}

@@ -25,4 +25,6 @@ static inline int meridian_ignore_sigpipe(void) {
     action.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &action, 0);
 }
+/// mallopt(M_ARENA_MAX, count): at most `count` malloc arenas for the whole process.
+int meridian_limit_malloc_arenas(int count);
 #endif
