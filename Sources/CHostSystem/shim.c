@@ -53,6 +53,7 @@ int meridian_wait_termination_signal(void) {
 
 
 #include <malloc.h>
-int meridian_limit_malloc_arenas(int count) {
-    return mallopt(M_ARENA_MAX, count);
+int meridian_bound_malloc(int arenas, int mmap_threshold) {
+    int ok = mallopt(M_ARENA_MAX, arenas);
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && ok;
 }
