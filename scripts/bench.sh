@@ -45,3 +45,20 @@ for run in 1 2 3; do
     ok=$(grep -c '"ok" : true' "$work/ping.json" || true)
     printf 'ping fan-out      %d agents, %s ok, %.3f s (run %d; target <= 1 s)\n' "$AGENTS" "$ok" "$(awk -v s="$start" -v e="$end" 'BEGIN{print e-s}')" "$run"
 done
+
+# Load figures, each against a fresh agent so that its peak RSS (VmHWM) is this load's alone.
+fresh_agent() {  # NAME ADDR -> starts an agent with the default limits, sets $fresh_pid
+    "$bin/meridian" ca issue "$1" --address "$2" --dir "$work/certs" >/dev/null
+    printf '{"node":"%s","listen":"%s:7480","ca":"%s/certs/ca.pem","cert":"%s/certs/%s.pem","key":"%s/certs/%s.key"}\n' \
+        "$1" "$2" "$work" "$work" "$1" "$work" "$1" >"$work/$1.json"
+    (ulimit -n 8192; exec "$bin/meridian-agent" --config "$work/$1.json" 2>"$work/$1.log") & fresh_pid=$!; pids+=("$fresh_pid")
+    for _ in $(seq 200); do grep -q "listening on" "$work/$1.log" 2>/dev/null && break; sleep 0.05; done
+}
+fresh_agent frames 127.0.2.1
+"$bin/meridian-bench" --certs "$work/certs" --target 127.0.2.1 --mode frames --frame-count 100 --frame-size 1048576
+printf 'agent peak RSS    %s kB under 100 concurrent 1 MiB frames (target <= 64 MB; VmHWM, default max_buffered_bytes)\n' \
+    "$(awk '/VmHWM/ {print $2}' "/proc/$fresh_pid/status")"
+fresh_agent flood 127.0.2.2
+"$bin/meridian-bench" --certs "$work/certs" --target 127.0.2.2 --mode flood --flood-connections 1000 --flood-pings 50
+printf 'agent under flood peak RSS %s kB, %s threads at the end\n' \
+    "$(awk '/VmHWM/ {print $2}' "/proc/$fresh_pid/status")" "$(awk '/^Threads/ {print $2}' "/proc/$fresh_pid/status")"

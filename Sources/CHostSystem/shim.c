@@ -51,3 +51,9 @@ int meridian_wait_termination_signal(void) {
     return signal_number;
 }
 
+
+#include <malloc.h>
+int meridian_bound_malloc(int arenas, int mmap_threshold) {
+    int ok = mallopt(M_ARENA_MAX, arenas);
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && ok;
+}

@@ -214,3 +214,7 @@ int meridian_cert_san_text(X509 *cert, char *out, int size) {
     GENERAL_NAMES_free(names);
     return result;
 }
+
+int meridian_accept_cloexec(int fd, struct sockaddr_storage *sa, socklen_t *len) {
+    return accept4(fd, (struct sockaddr *)sa, len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}

@@ -41,7 +41,11 @@ public enum Ping {
             let t1 = WallClock.now()
             let result = try client.call(.probe, params: ProbeParams(clientSend: t1), timeout: timeout, as: ProbeResult.self)
             let t4 = WallClock.now()
-            samples.append(ClockSample(t1: t1, t2: result.receive, t3: result.send, t4: t4))
+            let sample = ClockSample(t1: t1, t2: result.receive, t3: result.send, t4: t4)
+            if let impossibility = sample.impossibility {
+                throw CoordinatorError(.agent, "\(client.endpoint): time.probe answer cannot be true: \(impossibility)")
+            }
+            samples.append(sample)
         }
         guard let best = ClockSample.best(samples) else {
             throw CoordinatorError(.agent, "\(client.endpoint): no clock sample")

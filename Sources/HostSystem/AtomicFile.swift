@@ -29,6 +29,21 @@ public enum AtomicFile {
     }
 
     /// Reads a whole file; nil when it does not exist.
+    /// Removes the temporary files an earlier process left beside `path` when it died between
+    /// creating and renaming one (`write` names them `PATH.meridian-tmp-PID-N`). Ours (this
+    /// pid) may be in flight on another thread and are kept. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(of path: String) -> [String] {
+        let directory = parentDirectory(of: path)
+        let prefix = String(path.split(separator: "/").last ?? "") + ".meridian-tmp-"
+        let ours = prefix + "\(getpid())-"
+        var removed: [String] = []
+        for name in list(directory) where name.hasPrefix(prefix) && !name.hasPrefix(ours) {
+            if unlink(directory + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     public static func read(_ path: String, limit: Int = 16 << 20) throws(HostError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {

@@ -19,8 +19,10 @@ public struct CommandResult: Sendable, Equatable {
 /// Blocking: call from a dedicated thread. Children get SIGPIPE back at its default disposition
 /// and an empty signal mask, whatever our process ignores.
 public enum ChildProcess {
-    /// Runs `argv` to completion or until `timeout`, then kills it (SIGKILL to its process group).
-    /// `environment` nil inherits ours; otherwise it is the complete environment.
+    /// Runs `argv` to completion or until `timeout`, then kills it (SIGKILL to its process group,
+    /// so its own children die with it). `environment` nil inherits ours; otherwise it is the
+    /// complete environment. At most `maxOutput` bytes of each of stdout and stderr are kept
+    /// (`outputTruncated` says when more came); the rest is read and dropped so the child never blocks.
     public static func run(
         _ argv: [String], environment: [String: String]? = nil, input: [UInt8] = [],
         timeout: Duration, maxOutput: Int = 1 << 20
@@ -71,7 +73,9 @@ public enum ChildProcess {
             }
         }
         Glibc.close(outPipe[0]); Glibc.close(errPipe[0])
-        if timedOut { kill(pid, SIGKILL) }
+        // The child leads its own process group (POSIX_SPAWN_SETPGROUP, pgroup 0), so -pid reaches
+        // whatever it started too (a shell's `sleep &`). It is not reaped yet, so the group exists.
+        if timedOut { kill(-pid, SIGKILL) }
         let status = waitStatus(pid)
         return CommandResult(status: status, standardOutput: out, standardError: err, timedOut: timedOut, outputTruncated: truncated)
     }

@@ -2,6 +2,7 @@ import ClockSync
 import HostSystem
 import JSONCore
 import SecureTransport
+import WireProtocol
 
 /// `meridian-agent --config FILE`: what the agent is, where it listens, which credentials it uses.
 /// Unknown keys are rejected so that a typo never silently falls back to a default.
@@ -11,8 +12,20 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var caPath: String
     public var certificatePath: String
     public var keyPath: String
-    /// Connections served at once; one more is accepted and closed at once.
+    /// Authenticated connections served at once; one more completes its handshake, is answered
+    /// -32005 "busy" and closed.
     public var maxConnections: Int = 256
+    /// Connections accepted but not yet authenticated (TLS handshake in progress), counted apart
+    /// from `maxConnections` so that unauthenticated sockets can never take an authenticated
+    /// peer's slot. When full, the oldest of them is cut off to make room for the newest.
+    public var maxHandshakes: Int = 64
+    /// Unauthenticated connections from one source address; a new one past it cuts off that
+    /// address's oldest handshake (one flooding address cannot fill `maxHandshakes`).
+    public var maxHandshakesPerSource: Int = 8
+    /// Bytes the agent may hold for frames in flight, across all connections, counting the cost
+    /// of parsing (see `FrameBudget`). A frame beyond it waits briefly, then is skipped and
+    /// answered -32005 "busy"; the connection stays open.
+    public var maxBufferedBytes: Int = 16 << 20
     /// A connection that sends no complete frame for this long is dropped.
     public var idleTimeoutSeconds: Double = 10
     public var handshakeTimeoutSeconds: Double = 5
@@ -52,6 +65,9 @@ extension AgentConfiguration: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case node, listen, ca, cert, key
         case maxConnections = "max_connections"
+        case maxHandshakes = "max_handshakes"
+        case maxHandshakesPerSource = "max_handshakes_per_source"
+        case maxBufferedBytes = "max_buffered_bytes"
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case handshakeTimeoutSeconds = "handshake_timeout_seconds"
         case maxFrameBytes = "max_frame_bytes"
@@ -90,6 +106,9 @@ extension AgentConfiguration: Decodable {
             return value
         }
         maxConnections = try bounded(.maxConnections, 1...10_000, 256)
+        maxHandshakes = try bounded(.maxHandshakes, 1...10_000, 64)
+        maxHandshakesPerSource = try bounded(.maxHandshakesPerSource, 1...10_000, 8)
+        maxBufferedBytes = try bounded(.maxBufferedBytes, (64 << 10)...(4 << 30), 16 << 20)
         idleTimeoutSeconds = try bounded(.idleTimeoutSeconds, 0.1...3600, 10)
         handshakeTimeoutSeconds = try bounded(.handshakeTimeoutSeconds, 0.1...600, 5)
         maxFrameBytes = try bounded(.maxFrameBytes, 1024...(64 << 20), 1 << 20)
@@ -123,9 +142,9 @@ extension AgentConfiguration: Decodable {
         } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
             throw AgentError(.invalidJSON, "config \(source): expected a JSON object")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type)")
+            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(RPCCodec.expectation(type))")
         } catch let DecodingError.valueNotFound(type, context) {
-            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(type), found null")
+            throw AgentError(.invalidField, "config \(source): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" must be \(RPCCodec.expectation(type)), found null")
         } catch let error as JSONValue.SyntaxError {
             throw AgentError(.invalidJSON, "config \(source): not valid JSON (\(error))")
         } catch {

@@ -1,67 +1,83 @@
+import ClockSync
 import HostSystem
 import SecureTransport
 import WireProtocol
 
-/// Serves one accepted connection on its own thread: handshake, hello first, then requests until
-/// the peer closes, stays silent past the idle timeout, or breaks the framing.
+/// Serves one authenticated connection on its own thread: hello first, then requests until the
+/// peer closes, stays silent past the idle timeout, or breaks the framing. (`AgentServer` runs
+/// the handshake and decides whether the connection gets a session or a "busy" answer.)
 struct ConnectionSession: Sendable {
     let connection: TLSConnection
     let configuration: AgentConfiguration
     let router: RequestRouter
+    let budget: FrameBudget
     let log: @Sendable (String) -> Void
 
+    /// How long a frame may wait for the memory budget before it is answered "busy".
+    static let budgetWait = Duration.seconds(1)
+
     func run() {
-        defer { connection.close() }
-        do {
-            try connection.handshake(timeout: .seconds(configuration.handshakeTimeoutSeconds))
-        } catch {
-            log("rejected \(connection.remoteDescription): \(error)")
-            return
-        }
-        let framed = FramedConnection(connection, maxPayload: configuration.maxFrameBytes)
+        var reader = AgentFrameReader(connection: connection, maxPayload: configuration.maxFrameBytes,
+                                      budget: budget, budgetWait: Self.budgetWait)
         let idle = Duration.seconds(configuration.idleTimeoutSeconds)
         var greeted = false
         while true {
             let payload: [UInt8]
+            let reserved: Int
             do {
-                guard let frame = try framed.readFrame(timeout: idle) else { return }
-                payload = frame
+                switch try reader.next(timeout: idle) {
+                case .closed:
+                    return
+                case .skipped(let length):
+                    let busy = RPCError(code: RPCError.busy, message: "busy: a frame of \(length) bytes would exceed the agent's memory budget for frames in flight (max_buffered_bytes = \(budget.limit)); it was skipped, retry later")
+                    log("skipped a \(length)-byte frame from \(connection.remoteDescription): memory budget full")
+                    guard send(RPCResponse(id: nil, outcome: .failure(busy))) else { return }
+                    continue
+                case .frame(let bytes, let cost):
+                    payload = bytes
+                    reserved = cost
+                }
             } catch let error as FrameError {
                 // The stream can no longer be trusted: answer once, then close.
                 let code = error.kind == .zeroLength ? RPCError.emptyFrame : RPCError.frameTooLarge
-                send(RPCResponse(id: nil, outcome: .failure(RPCError(code: code, message: error.description))), on: framed)
+                send(RPCResponse(id: nil, outcome: .failure(RPCError(code: code, message: error.description))))
                 log("closed \(connection.remoteDescription): \(error)")
                 return
             } catch {
                 log("closed \(connection.remoteDescription): \(error)")
                 return
             }
-            let received = WallClock.now()
-            let request: RPCRequest
-            switch RPCCodec.decodeRequest(payload) {
-            case .success(let decoded):
-                request = decoded
-            case .failure(let failure):
-                guard send(RPCResponse(id: failure.id, outcome: .failure(failure.error)), on: framed) else { return }
-                continue
-            }
-            if !greeted && request.method != Method.hello.rawValue {
-                send(RPCResponse(id: request.id, outcome: .failure(RPCError(
-                    code: RPCError.notHelloFirst,
-                    message: "the first request on a connection must be agent.hello, got \"\(request.method)\""))), on: framed)
-                return
-            }
-            let outcome = router.respond(to: request, received: received)
-            if request.method == Method.hello.rawValue, case .success = outcome { greeted = true }
-            guard request.id != nil else { continue }  // a notification gets no answer
-            guard send(RPCResponse(id: request.id, outcome: outcome), on: framed) else { return }
+            defer { reader.release(reserved) }
+            guard handle(payload, greeted: &greeted) else { return }
         }
     }
 
+    /// Answers one payload; false when the connection must close.
+    private func handle(_ payload: [UInt8], greeted: inout Bool) -> Bool {
+        let received = WallClock.now()
+        let request: RPCRequest
+        switch RPCCodec.decodeRequest(payload) {
+        case .success(let decoded):
+            request = decoded
+        case .failure(let failure):
+            return send(RPCResponse(id: failure.id, outcome: .failure(failure.error)))
+        }
+        if !greeted && request.method != Method.hello.rawValue {
+            send(RPCResponse(id: request.id, outcome: .failure(RPCError(
+                code: RPCError.notHelloFirst,
+                message: "the first request on a connection must be agent.hello, got \"\(request.method)\""))))
+            return false
+        }
+        let outcome = router.respond(to: request, received: received)
+        if request.method == Method.hello.rawValue, case .success = outcome { greeted = true }
+        guard request.id != nil else { return true }  // a notification gets no answer
+        return send(RPCResponse(id: request.id, outcome: outcome))
+    }
+
     @discardableResult
-    private func send(_ response: RPCResponse, on framed: FramedConnection) -> Bool {
+    private func send(_ response: RPCResponse) -> Bool {
         do {
-            try framed.writeFrame(RPCCodec.encodeResponse(response), timeout: .seconds(configuration.idleTimeoutSeconds))
+            try connection.write(Frame.encode(RPCCodec.encodeResponse(response)), timeout: .seconds(configuration.idleTimeoutSeconds))
             return true
         } catch {
             log("cannot answer \(connection.remoteDescription): \(error)")

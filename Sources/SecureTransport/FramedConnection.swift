@@ -22,11 +22,14 @@ public final class FramedConnection: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let payload = try decoder.next() { return payload }
+            // Name the configured timeout and what was awaited, not the time that happened to be left.
+            let timedOut = TransportError(.timedOut, "no complete frame from \(connection.remoteDescription) within the timeout (\(Socket.describe(timeout)))")
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else {
-                throw TransportError(.timedOut, "no complete frame from \(connection.remoteDescription) within \(timeout)")
+            guard remaining > .zero else { throw timedOut }
+            let bytes: [UInt8]
+            do { bytes = try connection.read(maxBytes: Self.readChunk, timeout: remaining) } catch {
+                throw error.kind == .timedOut ? timedOut : error
             }
-            let bytes = try connection.read(maxBytes: Self.readChunk, timeout: remaining)
             if bytes.isEmpty {
                 if decoder.bufferedByteCount > 0 {
                     throw TransportError(.closed, "\(connection.remoteDescription) closed the connection in the middle of a frame (\(decoder.bufferedByteCount) bytes buffered)")

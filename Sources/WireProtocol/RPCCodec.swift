@@ -74,7 +74,10 @@ public enum RPCCodec {
 
     /// A payload as a JSON object: valid UTF-8, valid JSON, an object.
     private static func envelope(_ bytes: [UInt8]) -> Result<[String: JSONValue], RPCError> {
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        // All-ASCII payloads (the usual case) need no UTF-8 check, and skipping it saves a copy
+        // of the whole payload (1 MiB for the largest frame).
+        let ascii = bytes.allSatisfy { $0 < 0x80 }
+        guard ascii || String(validating: bytes, as: UTF8.self) != nil else {
             return .failure(RPCError(code: RPCError.parseError, message: "frame is not valid UTF-8"))
         }
         let value: JSONValue
@@ -92,7 +95,7 @@ public enum RPCCodec {
         do {
             return try JSONValueEncoder().encode(value)
         } catch {
-            throw RPCError(code: RPCError.internalError, message: "cannot encode \(T.self): \(error)")
+            throw RPCError(code: RPCError.internalError, message: "cannot encode a message: \(error)")
         }
     }
 
@@ -102,6 +105,8 @@ public enum RPCCodec {
             return try JSONValueDecoder().decode(T.self, from: value ?? .object([:]))
         } catch let error as DecodingError {
             throw RPCError.invalidParams(describe(error))
+        } catch let error as RPCError {
+            throw error
         } catch {
             throw RPCError.invalidParams("\(error)")
         }
@@ -118,13 +123,40 @@ public enum RPCCodec {
         case .keyNotFound(let key, let context):
             return "missing field \"\(path(context.codingPath + [key]))\""
         case .typeMismatch(let type, let context):
-            return "field \"\(path(context.codingPath))\" must be \(type)"
+            return "field \"\(path(context.codingPath))\" must be \(expectation(type))"
         case .valueNotFound(let type, let context):
-            return "field \"\(path(context.codingPath))\" must be \(type), got null"
+            return "field \"\(path(context.codingPath))\" must be \(expectation(type)), got null"
         case .dataCorrupted(let context):
             return "field \"\(path(context.codingPath))\": \(context.debugDescription)"
         @unknown default:
-            return "\(error)"
+            return "a field has the wrong shape"
+        }
+    }
+
+    /// What a person should send, in JSON words: a Swift type name (`Int64`, `Dictionary<String, Any>`)
+    /// means nothing to whoever reads the error.
+    public static func expectation(_ type: Any.Type) -> String {
+        func integer<T: FixedWidthInteger>(_: T.Type) -> String { "an integer in \(T.min)...\(T.max)" }
+        switch type {
+        case is Int64.Type, is Int.Type: return integer(Int64.self)
+        case is Int32.Type: return integer(Int32.self)
+        case is Int16.Type: return integer(Int16.self)
+        case is Int8.Type: return integer(Int8.self)
+        case is UInt64.Type, is UInt.Type: return integer(UInt64.self)
+        case is UInt32.Type: return integer(UInt32.self)
+        case is UInt16.Type: return integer(UInt16.self)
+        case is UInt8.Type: return integer(UInt8.self)
+        case is Double.Type, is Float.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is [Any].Type: return "an array"
+        case is [String: Any].Type: return "an object"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array<") { return "an array" }
+            if name.hasPrefix("Dictionary<") { return "an object" }
+            if name.hasPrefix("Optional<") { return "a value or null" }
+            return "a value of another type"
         }
     }
 }

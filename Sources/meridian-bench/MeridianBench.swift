@@ -15,10 +15,36 @@ struct MeridianBench: AsyncParsableCommand {
     @Option(help: "Agent HOST[:PORT].") var target: String
     @Option(help: "Handshakes to time.") var handshakes = 200
     @Option(help: "Round trips to time.") var requests = 5000
+    @Option(help: "latency (handshakes and round trips), frames (concurrent large frames), flood (ping during a connection flood) or soak.")
+    var mode = "latency"
+    @Option(help: "frames: connections sending one frame each at once.") var frameCount = 100
+    @Option(help: "frames: bytes per frame (at most the agent's max_frame_bytes).") var frameSize = 1 << 20
+    @Option(help: "flood: connections to hold (a quarter authenticated, the rest idle TCP and half-handshakes).") var floodConnections = 1000
+    @Option(help: "flood: pings to time during the flood.") var floodPings = 50
+    @Option(help: "soak: seconds of mixed traffic.") var seconds = 60
 
     func run() async throws {
         let context = try CertificateDirectory(path: certs).coordinatorContext()
         let endpoint = try Endpoint(parsing: target)
+        let (frameCount, frameSize, flood, pings, seconds) = (self.frameCount, self.frameSize, self.floodConnections, self.floodPings, self.seconds)
+        switch mode {
+        case "latency": break
+        case "frames":
+            for line in try await DedicatedThread.run(name: "bench", { try BenchLoad.frames(endpoint, context: context, count: frameCount, size: frameSize) }) { print(line) }
+            return
+        case "flood":
+            let authenticated = flood / 4, partial = (flood - authenticated) / 2
+            for line in try await DedicatedThread.run(name: "bench", {
+                try BenchLoad.flood(endpoint, context: context, idle: flood - authenticated - partial, partial: partial,
+                                    authenticated: authenticated, pings: pings)
+            }) { print(line) }
+            return
+        case "soak":
+            for line in try await DedicatedThread.run(name: "bench", { try BenchSoak.run(endpoint, context: context, seconds: seconds) }) { print(line) }
+            return
+        default:
+            throw ValidationError("--mode must be latency, frames, flood or soak")
+        }
         let (handshakes, requests) = (self.handshakes, self.requests)
         let figures = try await DedicatedThread.run(name: "bench") { () throws -> [String] in
             var connect: [Double] = []

@@ -26,4 +26,16 @@ import Testing
         }
         #expect(throws: ParseError.self) { try CivilTime.parseChronyText("Mar 23 2025 07:30:00") }
     }
+
+    /// The agent died on `time.set_clock` with an extreme `sec`: the conversion must be total.
+    @Test(arguments: [Int64.min, Int64.min + 1, -86_401, -1, Int64.max - 1, Int64.max])
+    func chronyTextNeverTrapsOnExtremeSeconds(epoch: Int64) {
+        let text = CivilTime.chronyText(epochSeconds: epoch)
+        #expect(text.split(separator: " ").count == 4, "\(text)")
+    }
+
+    @Test func chronyTextBeforeTheEpochIsTheRightDay() {
+        #expect(CivilTime.chronyText(epochSeconds: -1) == "Dec 31, 1969 23:59:59")
+        #expect(CivilTime.chronyText(epochSeconds: -86_400) == "Dec 31, 1969 00:00:00")
+    }
 }

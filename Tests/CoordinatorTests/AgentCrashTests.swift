@@ -84,19 +84,17 @@ extension LabIntegrationTests {
             #expect(rerun.failed.isEmpty, "\(point): re-run: \(rerun.failed)")
             #expect(try readText(conf) == new, "\(point): the re-run wrote the new file")
             let follows = rerun.status.nodes.first { $0.name == "node2" }?.parsed.sources?.selected?.address == "127.0.0.2"
+            // Killed after the rename and before the restart (restartOwed), the re-run finds
+            // chrony.conf already new: the agent's restart-pending marker makes it restart
+            // chronyd anyway, so every point ends with chronyd following the time server.
             if restartOwed {
-                // Found by this test: killed after the rename and before the restart, the re-run
-                // finds chrony.conf already new, answers "unchanged" and never restarts chronyd,
-                // which keeps running the old file (or is down, when the kill cut its restart
-                // short). The agent must remember that a restart is owed (NodeAgent,
-                // chrony.apply); remove this wrapper once it does (it then reports the fix).
-                withKnownIssue("chrony.apply does not restart chronyd when a killed agent left the new file unapplied") {
-                    #expect(follows && rerun.status.severity == .ok, "\(point): \(StatusTable.render(rerun.status))")
-                }
-            } else {
-                #expect(follows, "\(point): node2's chronyd follows the time server after the re-run")
-                #expect(rerun.status.severity == .ok, "\(point): \(StatusTable.render(rerun.status))")
+                #expect(rerun.steps.contains { $0.node == "node2" && $0.step == .chrony && $0.outcome == .changed },
+                        "\(point): the re-run restarted the chronyd it owed: \(rerun.steps.filter { $0.node == "node2" })")
             }
+            #expect(follows, "\(point): node2's chronyd follows the time server after the re-run")
+            #expect(rerun.status.severity == .ok, "\(point): \(StatusTable.render(rerun.status))")
+            #expect(!AtomicFile.list(AtomicFile.parentDirectory(of: conf)).contains { $0.contains(".meridian-tmp-") },
+                    "\(point): the re-run removed the temporary files the killed agent left")
         }
         print("agent killed: \(reached.joined(separator: "; "))")
         // Every point is seen: the lasting ones by polling, the fleeting ones by inotify.

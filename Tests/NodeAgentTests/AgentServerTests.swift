@@ -83,9 +83,33 @@ import WireProtocol
     @Test func truncatedFrameIsDroppedAfterTheIdleTimeout() throws {
         let framed = try greeted()
         try framed.connection.write([0, 0, 0, 50, UInt8(ascii: "{")], timeout: .seconds(5))
-        // nil (not a read timeout) means the agent closed it: its 1 s idle timeout fired well
-        // inside our generous 30 s read. No upper wall-clock bound: the machine may be loaded.
+        let start = ContinuousClock.now
+        // nil (not a read timeout) means the agent closed it: its 1 s idle timeout fired inside
+        // our generous 30 s read (no upper wall-clock bound: the machine may be loaded).
         #expect(try framed.readFrame(timeout: .seconds(30)) == nil)
+        let waited = ContinuousClock.now - start
+        // The idle timeout is 1 s, counted from before our write: never closed early.
+        #expect(waited >= .milliseconds(800), "closed after \(waited), before the 1 s idle timeout")
+        try expectStillServing()
+    }
+
+    @Test func aNotificationGetsNoAnswer() throws {
+        let framed = try greeted()
+        defer { framed.close() }
+        try framed.writeFrame(Array(#"{"jsonrpc":"2.0","method":"agent.ping"}"#.utf8), timeout: .seconds(5))
+        let next = try call(framed, #"{"jsonrpc":"2.0","id":5,"method":"agent.ping"}"#)
+        #expect(next.id == .number(5), "the first frame back answers the request, not the notification")
+    }
+
+    /// One request with an extreme clock value used to kill the whole agent.
+    @Test(arguments: ["9223372036854775807", "-9223372036854775808", "946684799", "7258118401", "-1"])
+    func setClockOutsideTheSettableRangeIsRefused(sec: String) throws {
+        let framed = try greeted()
+        defer { framed.close() }
+        let answer = try call(framed, #"{"jsonrpc":"2.0","id":7,"method":"time.set_clock","params":{"time":{"sec":\#(sec),"nsec":0}}}"#)
+        guard case .failure(let error) = answer.outcome else { Issue.record("accepted sec \(sec)"); return }
+        #expect(error.code == RPCError.invalidParams)
+        #expect(error.message.contains("\"time.sec\"") && error.message.contains("2000-01-01"), "\(error.message)")
         try expectStillServing()
     }
 

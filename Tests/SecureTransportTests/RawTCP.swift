@@ -1,8 +1,9 @@
 import SecureTransport
+import TestSupport
 
 /// A plain TCP client (no TLS) for tests that misbehave on purpose, built on a TLS-less
 /// connection: plaintext, silence, half frames.
-final class RawTCP: @unchecked Sendable {
+final class RawTCP {
     private let connection: PlainConnection
 
     init(_ endpoint: Endpoint) throws {

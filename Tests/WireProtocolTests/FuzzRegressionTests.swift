@@ -13,12 +13,6 @@ import WireProtocol
 @Suite struct WireFuzzRegressionTests {
     static let harnesses = ["JSON", "FrameDecoder", "RPCCodec", "ProbeResult"]
 
-    /// Inputs whose crash is reported but fixed on another branch: still replayed, expected to
-    /// fail until that fix is merged (then `withKnownIssue` fails and the entry must go).
-    static let knownIssues = [
-        "ProbeResult/agent-500-years-ahead":
-            "Timestamp.nanosecondsBetween traps (Int64 overflow) on a probe answer ~500 years off, so ClockSample.offset traps the coordinator; owned by the transport branch",
-    ]
 
     /// `Fuzz/regressions/<harness>/<name>`, found from this file's path.
     static let inputs: [WireFuzzInput] = {
@@ -35,22 +29,15 @@ import WireProtocol
     }()
 
     @Test(arguments: inputs)
-    func replay(_ input: WireFuzzInput) async {
-        if let reason = Self.knownIssues[input.testDescription] {
-            await withKnownIssue(Comment(rawValue: reason)) { await Self.replayInChild(input) }
-        } else {
-            await Self.replayInChild(input)
-        }
+    func replay(_ input: WireFuzzInput) {
+        Self.replayInProcess(input)
     }
 
-    static func replayInChild(_ input: WireFuzzInput) async {
-        // First in a child process, so a crash fails this input only; a broken property is not
-        // a crash there. Then, known not to crash, in this process, so a broken property is
-        // reported with its message.
-        let survived = await #expect(processExitsWith: .success) { [harness = input.harness as String, bytes = input.bytes as [UInt8]] in
-            _ = try? WireFuzzChecks.check(harness, bytes)
-        }
-        guard survived != nil else { return }
+    /// In this process: a regression that crashes again fails the run loudly, and a broken
+    /// property is reported with its message. (Not an exit test: Swift Testing 6.3's exit-test
+    /// monitor busy-waits in waitid(P_ALL) while any other test's child is unreaped, which
+    /// pinned a core and kept the whole run from exiting.)
+    static func replayInProcess(_ input: WireFuzzInput) {
         #expect(throws: Never.self, "\(input)") { try WireFuzzChecks.check(input.harness, input.bytes) }
     }
 

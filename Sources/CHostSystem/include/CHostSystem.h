@@ -25,4 +25,7 @@ static inline int meridian_ignore_sigpipe(void) {
     action.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &action, 0);
 }
+/// mallopt(M_ARENA_MAX, arenas) and mallopt(M_MMAP_THRESHOLD, mmap_threshold): at most `arenas`
+/// malloc arenas, and blocks from `mmap_threshold` bytes up always mmapped (returned on free).
+int meridian_bound_malloc(int arenas, int mmap_threshold);
 #endif

@@ -101,4 +101,8 @@ socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, 
 /// Writes the numeric host and port of `sa` (for error messages).
 int meridian_sockaddr_describe(const struct sockaddr_storage *sa, char *host, int hostlen, unsigned short *port);
 
+/// accept4(fd, sa, len, SOCK_CLOEXEC | SOCK_NONBLOCK): the new descriptor is close-on-exec from
+/// its first instant, so a concurrent posix_spawn (chronyc, systemctl) can never inherit it.
+int meridian_accept_cloexec(int fd, struct sockaddr_storage *sa, socklen_t *len);
+
 #endif

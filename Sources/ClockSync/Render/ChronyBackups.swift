@@ -8,4 +8,7 @@ public enum ChronyBackups {
     /// Earlier versions kept as `chrony.conf.SECONDS.MILLIS`, newest last.
     public static let timestampedPrefix = "chrony.conf."
     public static let kept = 5
+    /// Present while chrony.conf is new and chrony not yet restarted on it (an interrupted
+    /// apply): the next apply restarts chrony even though the file already matches.
+    public static let restartPendingName = "restart-pending"
 }

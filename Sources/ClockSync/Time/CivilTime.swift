@@ -34,10 +34,16 @@ public enum CivilTime {
     }
 
     /// "Nov 25, 2026 01:21:25": the form chronyc's settime parses (given TZ=UTC).
+    ///
+    /// Total over `Int64`: the day is a floor division that cannot overflow (the old
+    /// `epochSeconds - 86_399` trapped near `Int64.min`), and |days| ≤ 1.1e14 keeps every step of
+    /// the calendar algorithm far inside 64 bits. Callers that set a clock still check the range.
     public static func chronyText(epochSeconds: Int64) -> String {
-        let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
-        let second = Int(epochSeconds - Int64(days) * 86_400)
-        let date = civil(days: days)
+        var days = epochSeconds / 86_400
+        var remainder = epochSeconds % 86_400
+        if remainder < 0 { days -= 1; remainder += 86_400 }
+        let second = Int(remainder)
+        let date = civil(days: Int(days))
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(months[date.month - 1]) \(date.day), \(date.year) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
     }
@@ -75,8 +81,12 @@ public enum CivilTime {
         if zone != "Z" && zone != "UTC" {
             let sign: Int64 = zone.hasPrefix("-") ? -1 : 1
             let parts = zone.dropFirst().split(separator: ":")
-            guard zone.hasPrefix("+") || zone.hasPrefix("-"), parts.count == 2, let hours = Int64(parts[0]), let minutes = Int64(parts[1]),
-                  hours <= 14, minutes < 60 else {
+            // Digits only ("+-7:00" and "+07:+5" are no offsets), hours 0...14, minutes 0...59:
+            // small enough that the arithmetic below cannot overflow.
+            let digits = parts.allSatisfy { !$0.isEmpty && $0.count <= 2 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+            guard zone.hasPrefix("+") || zone.hasPrefix("-"), parts.count == 2, digits,
+                  let hours = Int64(parts[0]), let minutes = Int64(parts[1]),
+                  (0...14).contains(hours), (0..<60).contains(minutes) else {
                 throw ParseError(input, expected: "a UTC offset like +07:00, -05:30 or Z, found \"\(zone)\"")
             }
             seconds -= sign * (hours * 3600 + minutes * 60)

@@ -37,11 +37,18 @@ struct ChronyApplyAction: Sendable {
     func run(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
         let config = try render(params.intent)
         let role = params.intent.role
+        AtomicFile.removeStaleTemporaries(of: files.chronyConf)
         let previous = files.readText(files.chronyConf)
         if previous == config {
-            return ChronyApplyResult(changed: false, backup: nil, selected: nil, waitedSeconds: 0)
+            // An earlier apply that died between writing the file and restarting chrony owes
+            // the restart: chronyd still runs the old file, or none at all.
+            guard AtomicFile.exists(restartPending) else {
+                return ChronyApplyResult(changed: false, backup: nil, selected: nil, waitedSeconds: 0)
+            }
+            return try restartOwed(params)
         }
         let backup = try keepBackups(of: previous)
+        try markRestartPending()
         try write(config, stage: "write chrony.conf")
         let start = ContinuousClock.now
         let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
@@ -54,12 +61,48 @@ struct ChronyApplyAction: Sendable {
         guard let selected else {
             let stage = restart.succeeded ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
             let rolledBack = rollBack(to: previous, evidence: &evidence)
+            if rolledBack { AtomicFile.remove(restartPending) }
             throw RPCError(code: RPCError.actionFailed,
                            message: "\(stage) failed; \(rolledBack ? "previous chrony.conf restored and chrony restarted" : "rollback FAILED, see evidence")",
                            data: try? RPCCodec.encode(ActionFailure(stage: stage, rolledBack: rolledBack, evidence: evidence)))
         }
+        AtomicFile.remove(restartPending)
         let waited = ContinuousClock.now - start
         return ChronyApplyResult(changed: true, backup: backup, selected: selected, waitedSeconds: waited.seconds)
+    }
+
+    /// Marks "chrony.conf is (about to be) new and chrony not yet restarted on it"; removed once
+    /// chrony runs the new file (or the old one is back). Kept beside the backups.
+    var restartPending: String { files.backupDirectory + "/" + ChronyBackups.restartPendingName }
+
+    func markRestartPending() throws(RPCError) {
+        do {
+            try AtomicFile.makeDirectories(files.backupDirectory, mode: 0o700)
+            try AtomicFile.write(Array("chrony.conf written by Meridian; chrony restart pending\n".utf8), to: restartPending, mode: 0o600)
+        } catch {
+            throw RPCError(code: RPCError.actionFailed, message: "cannot record the pending chrony restart: \(error)")
+        }
+    }
+
+    /// The file is already the wanted one but chrony was never restarted on it: restart, wait,
+    /// and report it as a change. On failure the marker stays, so the next apply tries again.
+    func restartOwed(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
+        let start = ContinuousClock.now
+        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
+        var evidence = [restart]
+        var selected: String?
+        if restart.succeeded {
+            let wait = min(params.waitSeconds, maxWaitSeconds)
+            (selected, evidence) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
+                                               timeout: .seconds(wait), evidence: evidence)
+        }
+        guard let selected else {
+            let stage = restart.succeeded ? "wait for chrony after the restart an interrupted apply owed" : "restart chrony (owed by an interrupted apply)"
+            throw RPCError(code: RPCError.actionFailed, message: "\(stage) failed; chrony.conf left as written, the next apply retries",
+                           data: try? RPCCodec.encode(ActionFailure(stage: stage, rolledBack: false, evidence: evidence)))
+        }
+        AtomicFile.remove(restartPending)
+        return ChronyApplyResult(changed: true, backup: nil, selected: selected, waitedSeconds: (ContinuousClock.now - start).seconds)
     }
 
     /// Polls chronyc until the node serves or selected a cluster time server.

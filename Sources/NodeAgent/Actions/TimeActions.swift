@@ -60,7 +60,13 @@ struct TimeActions: Sendable {
 
     /// chrony's manual input (`chronyc settime`, needs `manual` in the config): chrony learns the
     /// step instead of fighting a `date -s`. The time is given in UTC.
+    /// A time outside 2000-01-01…2200-01-01 is refused (-32602) before anything runs.
     func setClock(_ params: SetClockParams) throws(RPCError) -> ChangeResult {
+        let range = Timestamp.settableSeconds
+        guard range.contains(params.time.seconds) else {
+            throw RPCError.invalidParams(
+                "field \"time.sec\" must be in \(range.lowerBound)...\(range.upperBound) (2000-01-01 to 2200-01-01 UTC), got \(params.time.seconds)")
+        }
         let text = CivilTime.chronyText(epochSeconds: params.time.seconds)
         guard !commands.setClock.isEmpty else { throw RPCError(code: RPCError.actionFailed, message: "no clock command on this node") }
         try check(runner.run(commands.setClock + [text], extraEnvironment: ["TZ": "UTC"]), "set the clock to \(text) UTC")

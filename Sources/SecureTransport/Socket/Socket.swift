@@ -56,7 +56,7 @@ final class Socket: @unchecked Sendable {
                     continue
                 }
                 guard try socket.wait(writable: true, until: deadline) else {
-                    throw TransportError(.timedOut, "connect to \(endpoint) timed out after \(timeout)")
+                    throw TransportError(.timedOut, "connect to \(endpoint) timed out (timeout \(Self.describe(timeout)))")
                 }
                 var soError: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
@@ -91,17 +91,18 @@ final class Socket: @unchecked Sendable {
     }
 
     /// The next pending connection, or nil when none arrived before the deadline.
+    ///
+    /// `accept4(SOCK_CLOEXEC | SOCK_NONBLOCK)`: with `accept` + `fcntl` a `posix_spawn` on another
+    /// thread (chronyc, systemctl) could inherit the client socket in between.
+    /// Out of descriptors (EMFILE, ENFILE) or memory throws `.limit` at once: the pending
+    /// connection stays queued, so retrying without a pause would spin; the caller backs off.
     func accept(until deadline: ContinuousClock.Instant) throws(TransportError) -> (Socket, Endpoint)? {
         while true {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let client = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
-            }
+            let client = meridian_accept_cloexec(fd, &storage, &length)
             if client >= 0 {
                 let socket = Socket(adopting: client)
-                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 socket.setNoDelay()
                 return (socket, SocketAddress(storage: storage, length: length).endpoint)
             }
@@ -112,13 +113,16 @@ final class Socket: @unchecked Sendable {
             case EAGAIN, EWOULDBLOCK:
                 guard try wait(readable: true, until: deadline) else { return nil }
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                // Out of descriptors: back off instead of spinning; the caller logs and retries.
                 throw TransportError(.limit, "cannot accept: \(Errno(rawValue: code))")
             default:
                 throw TransportError(.io, "cannot accept: \(Errno(rawValue: code))")
             }
         }
     }
+
+    /// A second descriptor for the same socket, so another thread can `shutdown` it (see
+    /// `ConnectionInterrupter`) without ever touching a descriptor number that was closed and reused.
+    func duplicate() -> Int32 { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
 
     /// Waits until the socket is readable or writable; false when the deadline passed first.
     func wait(readable: Bool = false, writable: Bool = false, until deadline: ContinuousClock.Instant) throws(TransportError) -> Bool {
@@ -129,7 +133,8 @@ final class Socket: @unchecked Sendable {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return false }
             let (seconds, attoseconds) = remaining.components
-            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            let milliseconds = overflow ? Int32.max : Int32(clamping: scaled + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
             var descriptor = pollfd(fd: fd, events: events, revents: 0)
             let rc = poll(&descriptor, 1, max(1, milliseconds))
             if rc > 0 { return true }  // readable, writable, or an error/hangup the next call reports
@@ -148,6 +153,13 @@ final class Socket: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return SocketAddress(storage: storage, length: length).endpoint
+    }
+
+    /// `5 s`, `250 ms`: a configured timeout as a person reads it.
+    static func describe(_ timeout: Duration) -> String {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        if seconds >= 1 { return seconds == seconds.rounded() && seconds < 1e15 ? "\(Int64(seconds)) s" : "\(seconds) s" }
+        return "\(Int64((seconds * 1000).rounded())) ms"
     }
 
     private func setNoDelay() {

@@ -1,8 +1,8 @@
 internal import COpenSSL
 internal import Glibc
 
-/// A resolved socket address (IPv4 or IPv6).
-struct SocketAddress: @unchecked Sendable {
+/// A resolved socket address (IPv4 or IPv6). A plain value, used where it is made; not shared.
+struct SocketAddress {
     var storage = sockaddr_storage()
     var length: socklen_t = 0
 

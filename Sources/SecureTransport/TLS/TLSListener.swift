@@ -3,6 +3,9 @@ internal import COpenSSL
 /// A listening socket whose accepted connections speak TLS with the listener's context.
 /// Accepting does not handshake: the connection's own thread does that, so a client that
 /// connects and stays silent never blocks the accept loop.
+///
+/// `@unchecked Sendable`: the listener is built on one thread and then used by the accept loop's
+/// thread alone (`Socket` is not thread-safe); only the immutable `localEndpoint` is read elsewhere.
 public final class TLSListener: @unchecked Sendable {
     private let socket: Socket
     private let context: TLSContext
@@ -21,6 +24,33 @@ public final class TLSListener: @unchecked Sendable {
     public func accept(timeout: Duration) throws(TransportError) -> TLSConnection? {
         guard let (client, remote) = try socket.accept(until: ContinuousClock.now + timeout) else { return nil }
         return try TLSConnection(socket: client, context: context, remote: remote, isClient: false)
+    }
+
+    /// What `accept(timeout:admit:)` did with a pending connection.
+    public enum Admission: Sendable {
+        /// Nothing arrived within the timeout.
+        case none
+        /// `admit` said no: the socket was closed at once, without TLS (nothing to linger for).
+        case refused(Endpoint)
+        /// A connection to handshake, with a handle another thread may use to cut it off.
+        case admitted(TLSConnection, ConnectionInterrupter)
+    }
+
+    /// Accepts the next connection and asks `admit` (with the peer's address) whether to keep it.
+    /// A refused peer costs one accept and one close: no TLS session, no thread, no wait.
+    public func accept(timeout: Duration, admit: (Endpoint) -> Bool) throws(TransportError) -> Admission {
+        guard let (client, remote) = try socket.accept(until: ContinuousClock.now + timeout) else { return .none }
+        guard admit(remote) else {
+            client.close()
+            return .refused(remote)
+        }
+        let interrupter = ConnectionInterrupter(socket: client)
+        do {
+            return .admitted(try TLSConnection(socket: client, context: context, remote: remote, isClient: false), interrupter)
+        } catch {
+            interrupter.close()
+            throw error
+        }
     }
 
     /// Used by the accept loop's own thread only.
