@@ -62,6 +62,32 @@ import WireProtocol
         #expect(result.changed && result.selected == "127.0.0.2" && result.backup == nil)
     }
 
+    /// An agent killed between writing chrony.conf and restarting chrony left the new file and
+    /// its restart-pending marker: the next apply with the same intent restarts chrony (and says
+    /// it changed something) instead of answering "unchanged"; after that, nothing is owed.
+    @Test func aRestartOwedByAnInterruptedApplyIsMadeByTheNextOne() throws {
+        let node = try FakeNode()
+        try node.set(outFixture: "chronyc-tracking", "chrony/client-synced/tracking.csv")
+        try node.set(outFixture: "chronyc-sources", "chrony/client-synced/sources.csv")
+        let params = ChronyApplyParams(intent: try node.clientIntent(server: "127.0.0.2"), waitSeconds: 5)
+        let first = try node.call(.applyChrony, params, as: ChronyApplyResult.self)
+        #expect(first.changed && node.ran("restart_chrony").count == 1)
+        let unchanged = try node.call(.applyChrony, params, as: ChronyApplyResult.self)
+        #expect(!unchanged.changed && node.ran("restart_chrony").count == 1, "control: a matching file owes nothing")
+
+        // The state a kill after the rename leaves: new file, marker present, a stale temporary.
+        let marker = node.backups + "/" + ChronyBackups.restartPendingName
+        try AtomicFile.write(Array("pending\n".utf8), to: marker)
+        let stale = node.chronyConf + ".meridian-tmp-999999-1"
+        try AtomicFile.write(Array("half a fi".utf8), to: stale)
+        let owed = try node.call(.applyChrony, params, as: ChronyApplyResult.self)
+        #expect(owed.changed && owed.selected == "127.0.0.2", "\(owed)")
+        #expect(node.ran("restart_chrony").count == 2, "the owed restart was made")
+        #expect(!AtomicFile.exists(marker) && !AtomicFile.exists(stale), "marker and stale temporary removed")
+        let after = try node.call(.applyChrony, params, as: ChronyApplyResult.self)
+        #expect(!after.changed && node.ran("restart_chrony").count == 2)
+    }
+
     /// chrony restarts but selects nothing in time: the old file is back, chrony restarted on
     /// it, and the last chronyc look is the evidence.
     @Test func selectTimeoutRollsBackWithEvidence() throws {
