@@ -51,15 +51,10 @@ struct ChronyApplyAction: Sendable {
         try markRestartPending()
         try write(config, stage: "write chrony.conf")
         let start = ContinuousClock.now
-        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
-        var evidence = [restart]
-        var selected: String?
-        if restart.succeeded {
-            let wait = min(params.waitSeconds, maxWaitSeconds)
-            (selected, evidence) = waitForSync(role: role, servers: Set(params.intent.serverAddresses), timeout: .seconds(wait), evidence: evidence)
-        }
+        let (restarted, selected, seen) = restartAndWait(params)
+        var evidence = seen
         guard let selected else {
-            let stage = restart.succeeded ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
+            let stage = restarted ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
             let rolledBack = rollBack(to: previous, evidence: &evidence)
             if rolledBack { AtomicFile.remove(restartPending) }
             throw RPCError(code: RPCError.actionFailed,
@@ -88,21 +83,25 @@ struct ChronyApplyAction: Sendable {
     /// and report it as a change. On failure the marker stays, so the next apply tries again.
     func restartOwed(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
         let start = ContinuousClock.now
-        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
-        var evidence = [restart]
-        var selected: String?
-        if restart.succeeded {
-            let wait = min(params.waitSeconds, maxWaitSeconds)
-            (selected, evidence) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
-                                               timeout: .seconds(wait), evidence: evidence)
-        }
+        let (restarted, selected, evidence) = restartAndWait(params)
         guard let selected else {
-            let stage = restart.succeeded ? "wait for chrony after the restart an interrupted apply owed" : "restart chrony (owed by an interrupted apply)"
+            let stage = restarted ? "wait for chrony after the restart an interrupted apply owed" : "restart chrony (owed by an interrupted apply)"
             throw RPCError(code: RPCError.actionFailed, message: "\(stage) failed; chrony.conf left as written, the next apply retries",
                            data: try? RPCCodec.encode(ActionFailure(stage: stage, rolledBack: false, evidence: evidence)))
         }
         AtomicFile.remove(restartPending)
         return ChronyApplyResult(changed: true, backup: nil, selected: selected, waitedSeconds: (ContinuousClock.now - start).seconds)
+    }
+
+    /// Restarts chrony and, when that worked, waits (at most the agent's own bound) until it
+    /// serves or selected one of the intent's servers; returns what it saw as evidence.
+    func restartAndWait(_ params: ChronyApplyParams) -> (restarted: Bool, selected: String?, evidence: [CommandOutput]) {
+        let restart = runner.run(commands.restartChrony, timeout: .seconds(30))
+        guard restart.succeeded else { return (false, nil, [restart]) }
+        let wait = min(params.waitSeconds, maxWaitSeconds)
+        let (selected, evidence) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
+                                               timeout: .seconds(wait), evidence: [restart])
+        return (true, selected, evidence)
     }
 
     /// Polls chronyc until the node serves or selected a cluster time server.
