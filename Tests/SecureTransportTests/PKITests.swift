@@ -1,3 +1,4 @@
+import Foundation
 import SecureTransport
 import Testing
 import TestSupport
@@ -30,6 +31,18 @@ struct PKITests {
         #expect(try PKI.inspect(certificateAt: first.caCertificate).serialHex == before)
         _ = try PKI.initAuthority(in: directory.path, clusterName: "lab", force: true)
         #expect(try PKI.inspect(certificateAt: first.caCertificate).serialHex != before)
+    }
+
+    /// A new CA (`--force`) leaves no revocation list of the old one behind: deploy would copy
+    /// it to every node, and every handshake would then fail with "CRL signature failure".
+    @Test func aNewAuthorityDropsTheOldOnesRevocationList() throws {
+        let directory = try TemporaryDirectory("meridian-ca")
+        _ = try PKI.initAuthority(in: directory.path, clusterName: "lab", force: false)
+        _ = try PKI.revoke(serialHex: "0A1B", in: directory.path)
+        #expect(FileManager.default.fileExists(atPath: PKI.revocationListPath(in: directory.path)), "control: the CRL exists")
+        _ = try PKI.initAuthority(in: directory.path, clusterName: "lab", force: true)
+        #expect(!FileManager.default.fileExists(atPath: PKI.revocationListPath(in: directory.path)))
+        #expect(try PKI.revokedSerials(in: directory.path).isEmpty)
     }
 
     @Test func agentCertificateCarriesNodeAndAddress() throws {

@@ -59,6 +59,10 @@ public enum PKI {
             (NID_authority_key_identifier, "keyid:always"),
         ], issuer: nil)
         let certificate = try builder.finish(issuer: nil, key: key)
+        // A revocation list and its serials belong to the CA that signed them: with a new CA an
+        // old crl.pem fails every handshake ("CRL signature failure") once deploy copies it out.
+        AtomicFile.remove(revocationListPath(in: directory))
+        AtomicFile.remove(directory + "/revoked.txt")
         try PKIFiles.write(try key.pem(), to: files.caKey, mode: 0o600)
         try PKIFiles.write(try certificate.pem(), to: files.caCertificate, mode: 0o644)
         _ = try issueCoordinator(name: "coordinator", in: directory, force: true, validity: .default)
