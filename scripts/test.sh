@@ -2,7 +2,9 @@
 # The one test command (README and .ci/run): installs dependencies, builds with warnings as
 # errors, runs every Swift test, then the Python example client against a live agent, then
 # builds the Debian package and checks it in a throw-away root; then runs each libFuzzer harness
-# for FUZZ_SECONDS (default 10) and the suites again under ThreadSanitizer and AddressSanitizer.
+# for FUZZ_SECONDS (default 10), the suites again under ThreadSanitizer and AddressSanitizer, a
+# bounded soak of one real agent (SOAK_SECONDS, default 45), and the container lab's end-to-end
+# scenario (real Debian nodes under systemd-nspawn; root).
 # Each stage's time is printed at the end. With MERIDIAN_TEST_LOCK=/path, the stages that start
 # agents, sshd or chronyd hold that lock (flock) while they run; building and fuzzing do not.
 set -euo pipefail
@@ -21,4 +23,6 @@ stage python-client locked bash scripts/test-python-client.sh
 stage package locked bash scripts/test-package.sh
 stage fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 stage sanitizers bash scripts/sanitize.sh thread address
+stage soak locked bash scripts/soak.sh "${SOAK_SECONDS:-45}"
+stage container-lab locked bash scripts/test-container-lab.sh
 printf '%s\n' "${times[@]}"

@@ -1,6 +1,7 @@
 @testable import Coordinator
 import HostSystem
 import SecureTransport
+import Synchronization
 import Testing
 import TestSupport
 import WireProtocol
@@ -14,8 +15,11 @@ import WireProtocol
         let listener = try TLSListener(endpoint: Endpoint(host: "127.0.0.1", port: 0), context: TLSContext(pki.agentTLS("pve1")))
         defer { listener.close() }
         // The old agent: answers hello with protocol 1, then waits for what comes next.
-        let oldAgent = Task {
-            try await DedicatedThread.run(name: "old-agent") { () -> Bool in
+        // Its own thread from the start (not a Task): on a loaded pool a Task may begin only
+        // after the coordinator's handshake timed out.
+        let sawRequest = Mutex<Result<Bool, any Error>?>(nil)
+        try DedicatedThread.start(name: "old-agent") {
+            let outcome = Result { () throws -> Bool in
                 guard let connection = try listener.accept(timeout: .seconds(20)) else { return false }
                 try connection.handshake(timeout: .seconds(10))
                 let framed = FramedConnection(connection)
@@ -27,6 +31,7 @@ import WireProtocol
                 let next = try? framed.readFrame(timeout: .seconds(5))
                 return next != nil
             }
+            sawRequest.withLock { $0 = outcome }
         }
         let endpoint = listener.localEndpoint
         let context = try TLSContext(pki.coordinatorTLS())
@@ -38,6 +43,9 @@ import WireProtocol
         }
         let message = try #require(outcome, "the coordinator accepted an agent speaking protocol 1")
         #expect(message.contains("agent 0.0.9 speaks protocol 1") && message.contains("coordinator \(MeridianVersion.current) speaks protocol 2"), "\(message)")
-        #expect(try await oldAgent.value == false, "no request followed the hello")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while sawRequest.withLock({ $0 == nil }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let old = try #require(sawRequest.withLock { $0 }, "the old agent never finished")
+        #expect(try old.get() == false, "no request followed the hello")
     }
 }
