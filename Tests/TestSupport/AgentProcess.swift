@@ -64,6 +64,7 @@ public final class AgentProcess: Sendable {
         _ = ProcessWait.untilGone(pid, timeout: .seconds(10))
         if ChildProcess.isAlive(pid) { ChildProcess.signal(pid, 9) }
         _ = ProcessWait.untilGone(pid, timeout: .seconds(10))
+        FakeClockLeftovers.remove(pid: pid)
     }
 
     /// A test that ends early (a failed `#require`) still leaves no agent behind: SIGKILL needs

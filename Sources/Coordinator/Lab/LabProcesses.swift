@@ -80,6 +80,7 @@ public enum LabProcesses {
     /// SIGTERM, then SIGKILL after 3 s; reaps our own children.
     public static func stop(_ pid: Int32) {
         guard pid > 1 else { return }
+        defer { FakeClockLeftovers.remove(pid: pid) }
         ChildProcess.signal(pid, 15)
         let deadline = ContinuousClock.now + .seconds(3)
         while ContinuousClock.now < deadline {
