@@ -5,7 +5,8 @@ import PackageDescription
 ///   JSONCore (JSON without Foundation) ← ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC)
 ///   ← HostSystem (processes, files, clocks, signals: the OS doorway, C via CHostSystem)
 ///   ← SecureTransport (sockets, TLS, PKI: the OpenSSL doorway, C via COpenSSL)
-///   ← NodeAgent / Coordinator ← executables.
+///   ← NodeAgent / Coordinator ← MeridianService (`meridian serve`: watch, history, alerts, API)
+///   ← executables.
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
@@ -21,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -40,9 +42,13 @@ let package = Package(
         .target(name: "SecureTransport", dependencies: ["COpenSSL", "HostSystem", "WireProtocol"], swiftSettings: strict),
         .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
+        .target(name: "MeridianService",
+                dependencies: ["Coordinator", "HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore",
+                               .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         .executableTarget(
             name: "meridian",
-            dependencies: ["Coordinator", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "MeridianService", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -67,6 +73,7 @@ let package = Package(
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -2,10 +2,12 @@
 # Installs what Meridian needs on a fresh Debian 12 machine (Swift toolchain assumed on PATH).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
+# libsqlite3-dev: the history database of `meridian serve` (GRDB links the system SQLite).
 # libFuzzer and the ASan/TSan runtimes, lld and llvm-symbolizer come with the Swift toolchain;
 # libFuzzer's runtime is C++ (libstdc++-12-dev); util-linux has the flock the scripts can use.
 packages=(chrony faketime libssl-dev pkg-config openssl python3 tzdata iproute2 openssh-client openssh-server systemd dpkg-dev
-          libstdc++-12-dev util-linux python3-jsonschema systemd-container debootstrap bc)
+          libstdc++-12-dev util-linux python3-jsonschema systemd-container debootstrap bc
+          libsqlite3-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
