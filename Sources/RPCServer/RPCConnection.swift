@@ -76,8 +76,10 @@ struct RPCConnection: Sendable {
         }
         let outcome = server.handler(RPCCall(request: request, received: received, session: session))
         if request.method == server.helloMethod, case .success = outcome { greeted = true }
-        guard request.id != nil else { return true }  // a notification gets no answer
-        return send(RPCResponse(id: request.id, outcome: outcome))
+        // A notification gets no answer; hooks waiting for the answer run all the same.
+        let kept = request.id == nil || send(RPCResponse(id: request.id, outcome: outcome))
+        if kept { session.runAfterAnswer() }
+        return kept
     }
 
     @discardableResult

@@ -27,6 +27,7 @@ public final class RPCSession: Sendable {
         var writerStarted = false
         var closed = false
         var closeHandlers: [@Sendable () -> Void] = []
+        var afterAnswer: [@Sendable () -> Void] = []
     }
 
     init(stream: any FrameStream, peer: RPCPeer, limits: RPCServerLimits, log: @escaping @Sendable (String) -> Void) {
@@ -60,6 +61,23 @@ public final class RPCSession: Sendable {
             return false
         }
         if runNow { body() }
+    }
+
+    /// Runs `body` on the connection's thread right after the answer to the request being handled
+    /// has been sent (or queued): a job started there pushes its first notification after the
+    /// response that named it (`cluster.apply` → `{"job": ID}`, then `job.progress`).
+    public func whenAnswered(_ body: @escaping @Sendable () -> Void) {
+        state.withLock { $0.afterAnswer.append(body) }
+    }
+
+    /// The connection's thread, once the current request is answered.
+    func runAfterAnswer() {
+        let hooks = state.withLock { state in
+            let hooks = state.afterAnswer
+            state.afterAnswer = []
+            return hooks
+        }
+        for hook in hooks { hook() }
     }
 
     /// Drops the connection (from any thread): queued frames are discarded, the connection's
