@@ -26,12 +26,13 @@ struct RPCConnection: Sendable {
             },
             release: { budget.release($0) })
         let idle = Duration.seconds(server.limits.idleTimeoutSeconds)
+        let held = Duration.seconds(max(server.limits.idleTimeoutSeconds, server.limits.heldIdleTimeoutSeconds))
         var greeted = false
         while true {
             let payload: [UInt8]
             let reserved: Int
             do {
-                switch try reader.next(timeout: idle) {
+                switch try reader.next(timeout: session.isHeldOpen ? held : idle) {
                 case .closed:
                     return
                 case .skipped(let length):

@@ -13,6 +13,10 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var maxBufferedBytes: Int = 16 << 20
     /// A connection that sends no complete frame for this long is dropped.
     public var idleTimeoutSeconds: Double = 10
+    /// The idle timeout of a session the handler holds open (`RPCSession.holdOpen()`, e.g. an
+    /// event subscriber that only listens): a silent peer is still dropped, just much later, and
+    /// a dead one sooner when a push to it fails.
+    public var heldIdleTimeoutSeconds: Double = 3600
     public var handshakeTimeoutSeconds: Double = 5
     public var maxFrameBytes: Int = 1 << 20
     /// Frames waiting for a peer once notifications are pushed to it (responses queue behind

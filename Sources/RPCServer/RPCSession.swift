@@ -28,6 +28,7 @@ public final class RPCSession: Sendable {
         var closed = false
         var closeHandlers: [@Sendable () -> Void] = []
         var afterAnswer: [@Sendable () -> Void] = []
+        var heldOpen = false
     }
 
     init(stream: any FrameStream, peer: RPCPeer, limits: RPCServerLimits, log: @escaping @Sendable (String) -> Void) {
@@ -62,6 +63,12 @@ public final class RPCSession: Sendable {
         }
         if runNow { body() }
     }
+
+    /// The peer may stay silent for `heldIdleTimeoutSeconds` rather than the idle timeout, from
+    /// its next read on: a subscriber listens to pushes and need not send anything.
+    public func holdOpen() { state.withLock { $0.heldOpen = true } }
+
+    var isHeldOpen: Bool { state.withLock { $0.heldOpen } }
 
     /// Runs `body` on the connection's thread right after the answer to the request being handled
     /// has been sent (or queued): a job started there pushes its first notification after the

@@ -145,4 +145,23 @@ import WireProtocol
         defer { viewer.close() }
         #expect(try viewer.call(FramedConnection.hello)?["result"] != nil)
     }
+
+    /// The idle timeout drops a silent peer; a session the handler holds open (a subscriber)
+    /// stays past it.
+    @Test func aHeldOpenSessionOutlivesTheIdleTimeout() throws {
+        var limits = RPCServerLimits()
+        limits.idleTimeoutSeconds = 0.5
+        limits.heldIdleTimeoutSeconds = 30
+        let fixture = try APIServerFixture(limits: limits)
+        let silent = try fixture.connect()
+        defer { silent.close() }
+        _ = try silent.call(FramedConnection.hello)
+        let subscriber = try fixture.connect()
+        defer { subscriber.close() }
+        _ = try subscriber.call(FramedConnection.hello)
+        _ = try subscriber.call(#"{"jsonrpc":"2.0","id":2,"method":"subscribe"}"#)
+        #expect(try silent.receive(timeout: .seconds(10)) == nil, "the silent peer is dropped after 0.5 s")
+        ChildProcess.sleep(.seconds(1))
+        #expect(try subscriber.call(#"{"jsonrpc":"2.0","id":3,"method":"echo","params":{"still":true}}"#)?["result"]?["still"] == .bool(true))
+    }
 }

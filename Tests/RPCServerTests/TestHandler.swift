@@ -31,6 +31,9 @@ final class TestHandler: Sendable {
         case "api.hello":
             session.onClose { [self] in closed.withLock { $0 += 1 } }
             return .success(.object(["hello": .string("test")]))
+        case "subscribe":
+            session.holdOpen()
+            return .success(.object([:]))
         case "echo":
             return .success(call.request.params ?? .null)
         case "whoami":
