@@ -112,4 +112,19 @@ import TestSupport
         #expect(server.waitForFailure().map(\.kind) == .verification(.revoked))
         #expect(try echo("fine", to: server.endpoint, with: kept, expectedNode: "master") == "fine")
     }
+
+    /// A client context cannot be told to accept operators (only a server can), and a server
+    /// cannot be told to accept agents: refused when the context is built, naming both.
+    @Test func aPeerPolicyThatDoesNotFitTheRoleIsRefused() throws {
+        let pki = try TestPKI()
+        try pki.issueAgent("master", address: "127.0.0.1")
+        var client = pki.coordinatorTLS()
+        client.peer = .operators
+        var server = pki.agentTLS("master")
+        server.peer = .agent
+        for configuration in [client, server] {
+            let error = #expect(throws: TransportError.self) { _ = try TLSContext(configuration) }
+            #expect(error?.description.contains("cannot accept") == true, "\(error.map(\.description) ?? "-")")
+        }
+    }
 }

@@ -47,7 +47,7 @@ public final class TLSContext: @unchecked Sendable {
             try Self.loadIdentity(context, configuration)
         }
         guard server == (configuration.peer != .agent) else {
-            throw TransportError(.config, "a \(configuration.role.rawValue) certificate cannot accept \(configuration.peer.roles.map(\.rawValue).joined(separator: " or ")) peers: servers present an agent certificate and accept coordinators or operators, clients accept agents")
+            throw TransportError(.config, "a context presenting the \(configuration.role.rawValue) certificate cannot accept \(configuration.peer.roles.map(\.rawValue).joined(separator: " or ")) peers: a server presents an agent certificate and accepts coordinators or operators, a client accepts agents")
         }
         switch configuration.peer {
         case .coordinator:
