@@ -102,6 +102,26 @@ import WireProtocol
         #expect(try other.call(FramedConnection.hello)?["result"] != nil)
     }
 
+    /// Few large notifications the outbox can hold, to a peer that never reads: the writer's
+    /// frame times out (write_timeout), the peer is dropped and the close callback runs, while
+    /// every push returned at once.
+    @Test func aFrameThatCannotBeWrittenInTimeDropsThePeer() throws {
+        var limits = RPCServerLimits()
+        limits.maxQueuedBytes = 64 << 20
+        limits.writeTimeoutSeconds = 1
+        let fixture = try APIServerFixture(limits: limits)
+        let framed = try fixture.connect()
+        defer { framed.close() }
+        _ = try framed.call(FramedConnection.hello)
+        try framed.send(#"{"jsonrpc":"2.0","id":2,"method":"big"}"#)
+        let handler = fixture.handler
+        #expect(handler.wait { handler.flood.withLock { $0.finishedAt != nil } })
+        let pushes = handler.flood.withLock { $0 }
+        #expect(pushes.slowestPush < .milliseconds(500), "the slowest push took \(pushes.slowestPush)")
+        #expect(handler.wait { handler.closed.withLock { $0 } == 1 }, "dropped once a frame did not go out within 1 s")
+        #expect(handler.wait { fixture.server.authenticatedConnections == 0 })
+    }
+
     @Test func theCloseCallbackRunsWhenThePeerCloses() throws {
         let fixture = try APIServerFixture()
         let framed = try fixture.connect()

@@ -47,6 +47,17 @@ final class TestHandler: Sendable {
                 }
             }
             return .success(.object(["ticks": .integer(count)]))
+        case "big":
+            // 40 notifications of 512 KiB: more than the kernel's socket buffers take, less
+            // than the outbox holds when its byte bound is raised, so the write timeout decides.
+            session.whenAnswered { [self] in
+                try? DedicatedThread.start(name: "big") { [self] in
+                    let text = JSONValue.string(String(repeating: "y", count: 512 * 1024))
+                    for _ in 0..<40 { pushOnce(session, .object(["data": text])) }
+                    flood.withLock { $0.finishedAt = .now }
+                }
+            }
+            return .success(.object([:]))
         case "flood":
             session.whenAnswered { [self] in
                 try? DedicatedThread.start(name: "flood") { [self] in pushUntilRefused(session) }
@@ -54,6 +65,16 @@ final class TestHandler: Sendable {
             return .success(.object([:]))
         default:
             return .failure(RPCError(code: RPCError.methodNotFound, message: "method not found: \(call.request.method)"))
+        }
+    }
+
+    private func pushOnce(_ session: RPCSession, _ params: JSONValue) {
+        let started = ContinuousClock.now
+        let accepted = session.push(method: "blob", params: params)
+        let took = ContinuousClock.now - started
+        flood.withLock { state in
+            state.slowestPush = max(state.slowestPush, took)
+            if accepted { state.pushed += 1 } else { state.refused = true }
         }
     }
 
