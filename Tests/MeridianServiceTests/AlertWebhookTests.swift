@@ -10,14 +10,15 @@ import TestSupport
     /// A running Alerter and what it told.
     struct Rig {
         let directory: TemporaryDirectory
-        let state = ServiceState(clusterName: "lab", startedAt: 0)
+        let state: ServiceState
         let store: HistoryStore
         let alerter: Alerter
         let logs = Collected<String>()
         let journal = Collected<String>()
         let announced = Collected<AlertEvent>()
 
-        init(_ configure: (inout ServeConfiguration) -> Void, tune: (inout Alerter.Tuning) -> Void = { _ in }) throws {
+        init(clusterName: String = "lab", _ configure: (inout ServeConfiguration) -> Void, tune: (inout Alerter.Tuning) -> Void = { _ in }) throws {
+            state = ServiceState(clusterName: clusterName, startedAt: 0)
             directory = try TemporaryDirectory("meridian-alerts")
             store = try HistoryStore(path: directory.file("history.db"))
             var configuration = ServeConfiguration()
