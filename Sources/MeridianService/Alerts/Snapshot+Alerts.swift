@@ -3,7 +3,8 @@ extension Snapshot {
     /// — or, when it has none, the reasons of the nodes that are not ok, so a cluster event says
     /// why) and every node (its state and reasons).
     public var alertObservations: [AlertEngine.Observation] {
-        let clusterReasons = status.json["cluster_reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        // The `cluster_reasons` of `meridian status --json`.
+        let clusterReasons = (status.verdict.clusterFindings + status.extraFindings).filter { $0.severity != .ok }.map(\.message)
         let clusterState = status.clusterState
         let nodeReasons = samples.filter { !$0.state.isOK }.flatMap { sample in
             sample.reasons.isEmpty ? ["\(sample.node): \(sample.state)"] : sample.reasons
