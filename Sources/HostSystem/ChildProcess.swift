@@ -42,23 +42,35 @@ public enum ChildProcess {
             throw error
         }
         Glibc.close(outPipe[1]); Glibc.close(errPipe[1]); Glibc.close(inPipe[0])
-        if !input.isEmpty {
-            _ = input.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+        // stdin is fed inside the poll loop, non-blocking: a child that never reads it (a hung
+        // hook given more than a pipe's 64 KiB) cannot hold us past the deadline. Needs SIGPIPE
+        // ignored (ProcessSignals) when the child may exit before reading.
+        var stdinFD: Int32 = inPipe[1]
+        var written = 0
+        if input.isEmpty || fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK) != 0 {
+            Glibc.close(stdinFD); stdinFD = -1
         }
-        Glibc.close(inPipe[1])
         var out: [UInt8] = [], err: [UInt8] = []
         var truncated = false, timedOut = false
         var open = [outPipe[0], errPipe[0]]
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while !open.isEmpty {
+        while !open.isEmpty || stdinFD >= 0 {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { timedOut = true; break }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
             let ms = Int32(min(Double(Int32.max), max(1, remaining.seconds * 1000)))
             let ready = poll(&fds, nfds_t(fds.count), ms)
             if ready < 0 { if errno == EINTR { continue }; break }
-            for entry in fds where entry.revents != 0 {
+            for entry in fds where entry.revents != 0 && entry.fd == stdinFD {
+                let n = input.withUnsafeBytes { raw in write(stdinFD, raw.baseAddress.map { $0 + written }, raw.count - written) }
+                if n > 0 { written += n }
+                if written >= input.count || (n < 0 && errno != EINTR && errno != EAGAIN) || (entry.revents & Int16(POLLOUT)) == 0 {
+                    Glibc.close(stdinFD); stdinFD = -1
+                }
+            }
+            for entry in fds where entry.revents != 0 && entry.fd != inPipe[1] {
                 let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if n > 0 {
                     let chunk = buffer[0..<n]
@@ -73,6 +85,7 @@ public enum ChildProcess {
             }
         }
         Glibc.close(outPipe[0]); Glibc.close(errPipe[0])
+        if stdinFD >= 0 { Glibc.close(stdinFD) }
         // The child leads its own process group (POSIX_SPAWN_SETPGROUP, pgroup 0), so -pid reaches
         // whatever it started too (a shell's `sleep &`). It is not reaped yet, so the group exists.
         if timedOut { kill(-pid, SIGKILL) }

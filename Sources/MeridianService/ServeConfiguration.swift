@@ -21,6 +21,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     /// Where the history database and the service's journal live.
     public var stateDirectory: String = "/var/lib/meridian"
     /// Alert targets: each URL gets an HTTP POST of every event (protocol/schemas/event.schema.json).
+    /// `http://` with a numeric host only (`WebhookURL`): no name lookups, no https yet.
     public var webhooks: [String] = []
     /// Alert hooks: each argv runs once per event with the event as JSON on stdin.
     public var exec: [[String]] = []
@@ -115,9 +116,11 @@ public struct ServeConfiguration: Sendable, Equatable {
         if let value = object[Key.webhooks.rawValue] {
             guard let items = value.arrayValue else { throw ServiceError(.invalidConfiguration, "field \"webhooks\" must be an array of URLs, found \(value.kindName)") }
             webhooks = try items.enumerated().map { (index, item) throws(ServiceError) -> String in
-                guard let url = item.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8,
-                      !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
-                    throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" must be an http:// or https:// URL without spaces")
+                guard let url = item.stringValue else {
+                    throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" must be an http:// URL string, found \(item.kindName)")
+                }
+                do throws(ServiceError) { _ = try WebhookURL(parsing: url) } catch {
+                    throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" \(error.detail)")
                 }
                 return url
             }
