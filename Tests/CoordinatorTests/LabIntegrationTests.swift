@@ -14,16 +14,25 @@ import WireProtocol
     let directory: TemporaryDirectory
     let layout: LabLayout
     var cluster: ClusterFile?
+    /// This test's turn at the lab's addresses (suites in other targets start labs too).
+    var holdsTurn = false
 
     init() throws {
         directory = try TemporaryDirectory("meridian-lab-test")
         layout = LabLayout(directory: directory.path)
     }
 
-    deinit { Lab.down(layout) }
+    deinit {
+        Lab.down(layout)
+        if holdsTurn { LabTurn.shared.release() }
+    }
 
     /// Starts the lab off the cooperative pool (`Lab.start`: it waits for every process).
     func up(nodes: Int, servers: Int = 1, skews: [String: Double] = [:]) async throws -> (ClusterFile, TLSContext) {
+        if !holdsTurn {
+            await LabTurn.shared.acquire()
+            holdsTurn = true
+        }
         let build = AgentProcess.buildDirectory
         var request = Lab.Request(directory: directory.path, meridianBinary: build + "/meridian", agentBinary: build + "/meridian-agent")
         request.nodes = nodes

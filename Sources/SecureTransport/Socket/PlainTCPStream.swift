@@ -1,5 +1,6 @@
 import ClockSync
 import HostSystem
+internal import COpenSSL
 internal import Glibc
 
 /// An outgoing TCP connection without TLS, for the one plaintext protocol Meridian speaks as a
