@@ -33,6 +33,9 @@ public struct FactsResult: Sendable, Equatable, Codable {
     public var tracking: CommandOutput?
     public var sources: CommandOutput?
     public var sourcestats: CommandOutput?
+    /// `chronyc -c authdata` (key ids and modes per source, no key material); nil from an
+    /// agent older than NTP authentication.
+    public var authdata: CommandOutput?
     public var timezone: String?
     /// `pvecm status` (or corosync-quorumtool) output where the cluster stack exists.
     public var quorum: CommandOutput?
@@ -53,7 +56,7 @@ public struct FactsResult: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case node, hostname, tracking, sources, sourcestats, timezone, quorum, ceph, firewall
+        case node, hostname, tracking, sources, sourcestats, authdata, timezone, quorum, ceph, firewall
         case chronyVersion = "chrony_version"
         case chronyConf = "chrony_conf"
         case foreignSourceFiles = "foreign_source_files"
