@@ -77,8 +77,9 @@ public enum ChronyConf {
 
     /// The file the cluster file gives `nodeName` on a node with `local` settings (what the
     /// agent renders from the coordinator's intent; the golden files are made with it).
-    public static func render(for nodeName: String, in cluster: ClusterFile, local: ChronyLocalSettings = ChronyLocalSettings()) throws(RenderError) -> String {
-        render(try ChronyIntent(for: nodeName, in: cluster), local: local)
+    public static func render(for nodeName: String, in cluster: ClusterFile, local: ChronyLocalSettings = ChronyLocalSettings(),
+                              keys: ClusterKeys? = nil) throws(RenderError) -> String {
+        render(try ChronyIntent(for: nodeName, in: cluster, keys: keys), local: local)
     }
 
     /// Directives in a current chrony.conf that let sources in from outside Meridian's plan.

@@ -9,6 +9,8 @@ public struct NodeFacts: Sendable, Equatable {
     public var sources: ChronySources?
     /// `chronyc -c authdata`: how chrony authenticates each source (nil when not reported).
     public var authData: ChronyAuthData?
+    /// `chronyc -c ntpdata`: packet counters per NTP source (nil when not reported).
+    public var ntpData: ChronyNTPData?
     public var timezone: String?
     public var quorum: QuorumStatus?
     public var ceph: CephStatus?

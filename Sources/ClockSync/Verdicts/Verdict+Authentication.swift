@@ -1,8 +1,9 @@
 /// What `ntp_auth: keys` adds to the verdicts, from `chronyc -c authdata` beside the sources.
-/// A wrong key does not show on the client as such: chrony drops every answer that does not
+/// A wrong key does not show on the client as such: the server drops a request it cannot
 /// authenticate, so the source looks silent (reach 0, captured in
 /// Fixtures/chrony/client-auth-wrong-key). What tells it apart from a dead server is the
-/// server's own verdict: it serves, yet its client never accepted an answer.
+/// server's own verdict (it serves) and the client's counters (`ntpdata`: many requests sent,
+/// no valid answer), so a client that just restarted is not accused.
 extension Verdict {
     /// Per node: each cluster source that chrony does not authenticate, and whether the selected
     /// source is authenticated.
@@ -38,19 +39,20 @@ extension Verdict {
         return auth.source(selected.address)?.isAuthenticated ?? false
     }
 
-    /// Across nodes: a client whose keyed source never answered while that time server serves
-    /// fails authentication with it (wrong or missing key on one side).
+    /// Across nodes: a client whose keyed source got no valid answer to many requests while that
+    /// time server serves fails authentication with it (wrong or missing key on one side).
     static func authenticationFailures(_ facts: [NodeFacts], _ verdicts: inout [NodeVerdict], in cluster: ClusterFile) {
         guard cluster.ntpAuth == .keys else { return }
         let serving = Set(verdicts.filter { $0.serves }.map(\.node))
         for (index, nodeFacts) in facts.enumerated() where !cluster.isTimeServer(nodeFacts.node) && index < verdicts.count {
-            guard let sources = nodeFacts.sources, let auth = nodeFacts.authData else { continue }
+            guard let sources = nodeFacts.sources, let auth = nodeFacts.authData, let counters = nodeFacts.ntpData else { continue }
             for server in cluster.timeServerNodes where serving.contains(server.name.description) {
                 let address = server.address.description
                 guard let source = sources.sources.first(where: { $0.address == address }), source.neverHeard,
-                      let keyed = auth.source(address), keyed.isAuthenticated else { continue }
+                      let keyed = auth.source(address), keyed.isAuthenticated,
+                      let sent = counters.source(address), sent.validReceived == 0, sent.sent >= ChronyNTPData.unansweredRequests else { continue }
                 verdicts[index].findings.append(Finding(.critical,
-                    "\(nodeFacts.node): authentication with \(server.name) fails (key \(keyed.keyID)): \(server.name) serves, but none of its answers authenticate; check the key (`meridian apply` sends it, `meridian keys rotate` replaces it)"))
+                    "\(nodeFacts.node): authentication with \(server.name) fails (key \(keyed.keyID)): \(server.name) serves, but \(sent.sent) requests got no authenticated answer; check the key (`meridian apply` sends it, `meridian keys rotate` replaces it)"))
             }
         }
     }

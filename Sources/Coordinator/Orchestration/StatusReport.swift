@@ -50,6 +50,9 @@ public struct StatusReport: Sendable {
             entry["leap"] = tracking.map { .string($0.leapStatus.rawValue) } ?? .null
             entry["source"] = selected.map { .string($0.address) } ?? (tracking?.isLocalReference == true ? .string("LOCAL") : .null)
             entry["timezone"] = report.parsed.timezone.map(JSONValue.string) ?? .null
+            // Whether chrony authenticates the selected source (a server on its local clock has
+            // none: null, like an unknown).
+            entry["authenticated"] = Verdict.selectedSourceIsAuthenticated(report.parsed).map(JSONValue.bool) ?? .null
             entry["error"] = report.error.map(JSONValue.string) ?? .null
             nodes.append(entry)
         }
@@ -57,6 +60,7 @@ public struct StatusReport: Sendable {
             "ok": .bool(severity == .ok),
             "verdict": .string(severity.description),
             "cluster": .string(cluster.name),
+            "ntp_auth": .string(cluster.ntpAuth.rawValue),
             "nodes": .array(nodes.map(JSONValue.object)),
             "cluster_reasons": .array((verdict.clusterFindings + extraFindings).filter { $0.severity != .ok }.map { .string($0.message) }),
             "time_server_offset_from_here_seconds": timeServerOffsetFromHere.map(JSONValue.number) ?? .null,
