@@ -74,6 +74,32 @@ import WireProtocol
         #expect(FileOwnership.groupAndMode(node.backups)?.mode == 0o700)
     }
 
+    /// A client's rotation step: only the `key N` of its server lines changes, so the agent
+    /// swaps those sources at run time and never restarts chronyd (which would drop its sync).
+    @Test func aClientSwitchingKeysSwapsItsSourcesWithoutARestart() throws {
+        let node = try FakeNode()
+        try synced(node)
+        _ = try node.call(.applyChrony, ChronyApplyParams(intent: try clientIntent(node, key: Self.key), waitSeconds: 5), as: ChronyApplyResult.self)
+        let result = try node.call(.applyChrony, ChronyApplyParams(intent: try clientIntent(node, key: Self.newKey), waitSeconds: 5), as: ChronyApplyResult.self)
+        #expect(result.changed && result.selected == "127.0.0.2")
+        #expect(node.ran("restart_chrony").count == 1, "only the first apply restarted: \(node.log())")
+        let chronyc = node.ran("chronyc")
+        #expect(chronyc.contains("chronyc rekey") && chronyc.contains("chronyc delete 127.0.0.2")
+                && chronyc.contains("chronyc add server 127.0.0.2 iburst prefer key 5"), "\(chronyc)")
+        #expect(try readText(node.chronyConf).contains("server 127.0.0.2 iburst prefer key 5"))
+        #expect(ChronyKeyFile.ids(in: try readText(keyPath(node))) == [5])
+    }
+
+    @Test func sourceKeyChangesAreOnlyKeyChanges() {
+        let old = "a\nserver 10.0.0.1 iburst prefer key 2\npeer 10.0.0.2 key 1\nb\n"
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old.replacingOccurrences(of: "key 2", with: "key 5")) == ["server 10.0.0.1 iburst prefer key 5"])
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old.replacingOccurrences(of: "key ", with: "key 9")).map(\.count) == 2)
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old.replacingOccurrences(of: "prefer key 2", with: "key 2")) == nil, "an option changed")
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old.replacingOccurrences(of: "b", with: "c")) == nil, "another line changed")
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old.replacingOccurrences(of: " key 2", with: "")) == nil, "a key removed is not a swap")
+        #expect(ChronyConf.sourceKeyChanges(from: old, to: old) == nil)
+    }
+
     @Test func authenticationOffRemovesTheKeyfileAndItsBackup() throws {
         let node = try FakeNode()
         try synced(node)

@@ -67,11 +67,14 @@ public struct StatusReport: Sendable {
         ])
     }
 
-    /// A client has selected a time server; a server serves (LOCAL or a fellow server).
+    /// A client has selected a time server, or chronyd is synchronised to one (its tracking
+    /// reference) while it reselects, as it does for a moment when `keys rotate` swaps a source
+    /// to its new key; a server serves (LOCAL or a fellow server).
     func isSynced(_ report: NodeReport) -> Bool {
         guard let tracking = report.parsed.tracking else { return false }
         if report.isTimeServer { return tracking.isLocalReference || tracking.isSynchronised }
         let servers = Set(cluster.timeServerNodes.map(\.address.description))
+        if tracking.isSynchronised && servers.contains(tracking.referenceName) { return true }
         return report.parsed.sources?.selected.map { servers.contains($0.address) } ?? false
     }
 }

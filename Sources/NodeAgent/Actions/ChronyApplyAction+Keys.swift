@@ -22,7 +22,6 @@ extension ChronyApplyAction {
             try AtomicFile.write(Array(text.utf8), to: files.keyFile, mode: 0o640)
             if let group = FileOwnership.groupID(Self.keyGroup) { try FileOwnership.setGroup(files.keyFile, group) }
         } catch {
-            AtomicFile.remove(files.keyFile)
             throw RPCError(code: RPCError.actionFailed, message: "write \(ChronyKeyFile.path) (group \(Self.keyGroup), mode 0640): \(error)")
         }
     }

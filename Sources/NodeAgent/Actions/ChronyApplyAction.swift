@@ -68,12 +68,22 @@ struct ChronyApplyAction: Sendable {
         if keysChanged { try keepKeyBackup(previousKeys) }
         try markRestartPending()
         // The keyfile first: a chrony.conf never names keys its keyfile does not have yet.
-        if keysChanged { try writeKeys(rendered.keyFile) }
+        if keysChanged {
+            do { try writeKeys(rendered.keyFile) } catch {
+                // Nothing else was touched: the previous keyfile goes back (best effort).
+                try? writeKeys(previousKeys)
+                AtomicFile.remove(restartPending)
+                throw error
+            }
+        }
         if previous != config { try write(config, stage: "write chrony.conf") }
         let start = ContinuousClock.now
         // Only the keys changed (a rotation's step on a time server): `chronyc rekey` reloads
-        // them without a restart, so the clients it serves never see it go away.
-        let (restarted, selected, seen) = previous == config ? rekeyAndWait(params) : restartAndWait(params)
+        // them without a restart, so the clients it serves never see it go away. Only source
+        // keys changed (a client switching keys): those sources are swapped at run time.
+        let swaps = previous.flatMap { ChronyConf.sourceKeyChanges(from: $0, to: config) }
+        let (restarted, selected, seen) = previous == config ? rekeyAndWait(params)
+            : swaps.map { swapAndWait($0, params) } ?? restartAndWait(params)
         var evidence = seen
         guard let selected else {
             let stage = restarted ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
@@ -88,6 +98,28 @@ struct ChronyApplyAction: Sendable {
         if rendered.keyFile == nil { AtomicFile.remove(files.keyBackup) }
         let waited = ContinuousClock.now - start
         return ChronyApplyResult(changed: true, backup: backup, selected: selected, waitedSeconds: waited.seconds)
+    }
+
+    /// `chronyc rekey`, then each changed source deleted and added again with its new key
+    /// (`chronyc add` takes the chrony.conf line's own words); chronyd keeps its tracking meanwhile.
+    /// Any failure falls back to a restart.
+    func swapAndWait(_ lines: [String], _ params: ChronyApplyParams) -> (restarted: Bool, selected: String?, evidence: [CommandOutput]) {
+        var evidence: [CommandOutput] = []
+        let rekey = runner.run(commands.chronyc + ["rekey"], timeout: .seconds(10))
+        evidence.append(rekey)
+        guard rekey.succeeded else { return restartAndWait(params) }
+        for line in lines {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count >= 2 else { return restartAndWait(params) }
+            let delete = runner.run(commands.chronyc + ["delete", words[1]], timeout: .seconds(10))
+            let add = runner.run(commands.chronyc + ["add"] + words, timeout: .seconds(10))
+            evidence += [delete, add]
+            guard delete.succeeded, add.succeeded else { return restartAndWait(params) }
+        }
+        let wait = min(params.waitSeconds, maxWaitSeconds)
+        let (selected, seen) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
+                                           timeout: .seconds(wait), evidence: evidence)
+        return (true, selected, seen)
     }
 
     /// `chronyc rekey`, then the same wait as after a restart; a failed rekey falls back to a restart.
