@@ -24,12 +24,25 @@ extension LabIntegrationTests {
     @Test func keysAreMadeSentAndUsedAndARogueServerIsNeverSelected() async throws {
         let (cluster, context) = try await up(nodes: 3)
         #expect(cluster.ntpAuth == .keys, "lab cluster files get ntp_auth keys")
+        // The plan names the keys by ids and counts, never by material, and saves none.
+        let plan = Plan.build(cluster, from: await Plan.survey(cluster, context: context))
+        #expect(plan.first { $0.node == "node1" }?.keysChange == "2 client keys, 1 peer key (ids 1-3), new", "\(plan.map(\.keysChange))")
+        #expect(plan.first { $0.node == "node2" }?.actions.contains { $0.hasPrefix("write chrony.keys, mode 0640 group _chrony") } == true)
+        #expect(!AtomicFile.exists(NTPKeyStore.path(for: cluster)), "plan saved no keys")
         let applied = await Apply.run(cluster, context: context, options: options()) { _ in }
         #expect(applied.failed.isEmpty, "\(applied.failed)")
         #expect(applied.status.severity == .ok, "\(StatusTable.render(applied.status))")
         let store = NTPKeyStore.path(for: cluster)
         #expect(FileOwnership.groupAndMode(store)?.mode == 0o600)
         let keys = try #require(try NTPKeyStore.load(store))
+        // No key material outside the keyfiles and the store: chrony.conf, agent logs, journal.
+        let secrets = keys.allKeys.map(\.hex)
+        var elsewhere = [try readText(layout.journal)]
+        for node in cluster.nodes.map(\.name.description) {
+            elsewhere += [try readText(layout.chronyConf(node)), try readText(layout.agentLog(node))]
+        }
+        #expect(!secrets.contains { secret in elsewhere.contains { $0.contains(secret) } }, "a key leaked into a conf, log or journal")
+        #expect(secrets.allSatisfy { (try? readText(store))?.contains($0) == true }, "control: the store holds them")
         for node in applied.status.nodes where !node.isTimeServer {
             let source = try #require(keyedSource(node), "\(node.name) has an authenticated selected source")
             #expect(source.mode == .symmetricKey && source.keyID == keys.current.clients[node.name]?.id, "\(node.name): \(source)")
