@@ -4,7 +4,7 @@ import ClockSync
 /// and reasons carry agents' text, so both go through `TerminalText`.
 public enum StatusTable {
     public static func render(_ report: StatusReport) -> String {
-        var rows = [["NODE", "ROLE", "SOURCE", "STATE", "AUTH", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
+        var rows = [["NODE", "ROLE", "SOURCE", "STATE", "KEY", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
         for node in report.nodes {
             let verdict = report.verdict(of: node.name)?.severity.description ?? "unknown"
             guard node.reachable else {
@@ -37,12 +37,12 @@ public enum StatusTable {
         return text
     }
 
-    /// "key 3" when chrony authenticates the selected source, "none" when it does not, "-"
-    /// without a selected source.
+    /// The key id when chrony authenticates the selected source, "no" when it does not, "-"
+    /// without a selected source. Short, so the table keeps to about 100 columns.
     static func auth(_ node: NodeReport) -> String {
         guard let selected = node.parsed.sources?.selected, let auth = node.parsed.authData else { return "-" }
-        guard let source = auth.source(selected.address), source.isAuthenticated else { return "none" }
-        return "key \(source.keyID)"
+        guard let source = auth.source(selected.address), source.isAuthenticated else { return "no" }
+        return "\(source.keyID)"
     }
 
     static func role(_ node: NodeReport) -> String { node.isTimeServer ? "server" : "client" }
