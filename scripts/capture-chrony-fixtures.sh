@@ -4,7 +4,11 @@
 #   bash scripts/capture-chrony-fixtures.sh
 # States: server on its local clock; client synced; client just started (unsynced); client whose
 # server is unreachable; client whose clock is 2.5 s fast (libfaketime).
+# `bash scripts/capture-chrony-fixtures.sh auth` captures only the NTP authentication states
+# (`chronyc -c authdata` and sources): client with the right key, client with a wrong key, a rogue
+# unauthenticated source under `authselectmode require`, two time servers peering with a key.
 set -euo pipefail
+mode=${1:-all}
 cd "$(dirname "$0")/.."
 out=Tests/ClockSyncTests/Fixtures/chrony
 work=$(mktemp -d /tmp/meridian-capture.XXXXXX)
@@ -45,6 +49,50 @@ capture() {  # NAME STATE
     echo "captured $2"
 }
 
+# Authentication: test keys made here for the capture only (never used anywhere else).
+capture_auth() {
+    local good bad peer
+    good=$(chronyc keygen 1 AES128); bad=$(chronyc keygen 1 AES128); peer=$(chronyc keygen 7 SHA256 256)
+    printf '%s\n%s\n' "$good" "$peer" >"$work/server.keys"
+    printf '%s\n' "$good" >"$work/good.keys"
+    printf '%s\n' "$bad" >"$work/bad.keys"
+    printf '%s\n' "$peer" >"$work/peer.keys"
+    start authserver 127.0.0.2 "port 11123
+local stratum 10 orphan
+allow 127.0.0.0/8
+keyfile $work/server.keys
+peer 127.0.0.7 port 11123 key 7 minpoll -2 maxpoll 0"
+    start authpeer 127.0.0.7 "port 11123
+local stratum 10 orphan
+allow 127.0.0.0/8
+keyfile $work/peer.keys
+peer 127.0.0.2 port 11123 key 7 minpoll -2 maxpoll 0"
+    start rogue 127.0.0.8 "port 11123
+local stratum 3
+allow 127.0.0.0/8"
+    sleep 1
+    for c in good:127.0.0.3 bad:127.0.0.4; do
+        start "auth${c%%:*}" "${c#*:}" "port 0
+keyfile $work/${c%%:*}.keys
+authselectmode require
+server 127.0.0.2 port 11123 iburst minpoll -2 maxpoll 0 key 1
+server 127.0.0.8 port 11123 iburst minpoll -2 maxpoll 0"
+    done
+    for _ in $(seq 60); do chronyc_ authgood -c sources | grep -q '^\^,\*' && break; sleep 0.5; done
+    sleep 4
+    for pair in authgood:client-auth-ok authbad:client-auth-wrong-key authserver:server-auth-peer; do
+        local dir="$out/${pair#*:}"
+        mkdir -p "$dir"
+        chronyc_ "${pair%%:*}" -c authdata >"$dir/authdata.csv"
+        chronyc_ "${pair%%:*}" -c ntpdata >"$dir/ntpdata.csv"
+        chronyc_ "${pair%%:*}" authdata >"$dir/authdata.txt"
+        chronyc_ "${pair%%:*}" -c sources >"$dir/sources.csv"
+        chronyc_ "${pair%%:*}" -c tracking >"$dir/tracking.csv"
+        echo "captured ${pair#*:}"
+    done
+}
+if [ "$mode" = auth ]; then capture_auth; exit 0; fi
+
 client_lines="server 127.0.0.2 port 11123 iburst minpoll -2 maxpoll 0
 port 0
 makestep 1 3"
@@ -70,4 +118,7 @@ sleep 2
 capture fast client-fast-2.5s
 sleep 4
 capture unreachable client-unreachable
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+pids=(); sleep 1
+capture_auth
 /usr/sbin/chronyd -v | head -n 1 >"$out/VERSION"

@@ -10,7 +10,8 @@ import ClockSync
 ///                        "fast_polling": true}}
 ///
 /// Paths left out default to Debian's, under the agent's `root`; the backup directory is always
-/// `root` + `ChronyBackups.directory`, where `chrony.apply` keeps the earlier files.
+/// `root` + `ChronyBackups.directory`, where `chrony.apply` keeps the earlier files; the keyfile
+/// is always `root` + `/etc/chrony/chrony.keys`.
 struct ChronySettingsConfig: Decodable {
     var drift: String?, ntsDump: String?, log: String?
     var lab: ChronyLocalSettings.Lab?
@@ -49,6 +50,8 @@ struct ChronySettingsConfig: Decodable {
         settings.ntsDumpDirectory = ntsDump ?? root + settings.ntsDumpDirectory
         settings.logDirectory = log ?? root + settings.logDirectory
         settings.backupDirectory = root + ChronyBackups.directory
+        // Debian's keyfile path under the root, never configurable: the contract checks rely on it.
+        settings.keyFile = root + ChronyKeyFile.path
         settings.lab = lab
         do { try settings.validate() } catch { throw AgentError(.invalidField, "field \"chrony.\(error.field)\": \(error.problem), found \"\(error.value)\"") }
         return settings

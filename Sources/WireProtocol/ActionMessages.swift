@@ -33,6 +33,12 @@ public struct FactsResult: Sendable, Equatable, Codable {
     public var tracking: CommandOutput?
     public var sources: CommandOutput?
     public var sourcestats: CommandOutput?
+    /// `chronyc -c authdata` (key ids and modes per source, no key material); nil from an
+    /// agent older than NTP authentication.
+    public var authdata: CommandOutput?
+    /// `chronyc -c ntpdata` (per-source packet counters: a wrong key shows as requests sent
+    /// and no valid answer).
+    public var ntpdata: CommandOutput?
     public var timezone: String?
     /// `pvecm status` (or corosync-quorumtool) output where the cluster stack exists.
     public var quorum: CommandOutput?
@@ -53,7 +59,7 @@ public struct FactsResult: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case node, hostname, tracking, sources, sourcestats, timezone, quorum, ceph, firewall
+        case node, hostname, tracking, sources, sourcestats, authdata, ntpdata, timezone, quorum, ceph, firewall
         case chronyVersion = "chrony_version"
         case chronyConf = "chrony_conf"
         case foreignSourceFiles = "foreign_source_files"

@@ -58,38 +58,86 @@ public struct ChronyPreviewResult: Sendable, Equatable, Codable {
     public var current: String?
     /// False when `chrony.apply` with this intent would write nothing and restart nothing.
     public var changed: Bool
+    /// The keyfile, described without its material: nil when the node has none and gets none.
+    public var keys: KeysPreview?
 
-    public init(config: String, current: String?, changed: Bool) { self.config = config; self.current = current; self.changed = changed }
+    public init(config: String, current: String?, changed: Bool, keys: KeysPreview? = nil) {
+        self.config = config; self.current = current; self.changed = changed; self.keys = keys
+    }
+
+    /// Which key ids the node's keyfile holds now and would hold, and whether its bytes would
+    /// change (same ids with new material counts as a change). Never the keys themselves.
+    public struct KeysPreview: Sendable, Equatable, Codable {
+        public var currentIDs: [UInt32]
+        public var plannedIDs: [UInt32]
+        public var changed: Bool
+        public init(currentIDs: [UInt32], plannedIDs: [UInt32], changed: Bool) {
+            self.currentIDs = currentIDs; self.plannedIDs = plannedIDs; self.changed = changed
+        }
+        enum CodingKeys: String, CodingKey { case changed, currentIDs = "current_ids", plannedIDs = "planned_ids" }
+    }
 }
 
 /// The JSON shape of a `ChronyIntent`: snake_case fields, addresses and subnets as strings,
-/// sources as objects (so a per-source `key` can join `prefer` later).
+/// sources as objects (`address`, `prefer`, `key`), keys as `{"id", "type", "hex"}`. An error
+/// about a key never echoes its `hex`.
 struct WireIntent: Codable {
     var value: ChronyIntent
     init(_ value: ChronyIntent) { self.value = value }
 
     enum Key: String, CodingKey, CaseIterable {
         case cluster, node, role, orphan, servers, peers, allow
-        case manualTime = "manual_time", rtcSync = "rtc_sync"
+        case manualTime = "manual_time", rtcSync = "rtc_sync", keys
+    }
+
+    struct KeyEntry: Codable {
+        var value: NTPKey
+        init(_ value: NTPKey) { self.value = value }
+        enum Field: String, CodingKey, CaseIterable { case id, type, hex }
+
+        init(from decoder: any Decoder) throws {
+            try WireKeys.refuseUnknown(decoder, Field.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: Field.self)
+            let id = try c.decode(UInt32.self, forKey: .id)
+            let typeText = try c.decode(String.self, forKey: .type)
+            guard let kind = NTPKey.Kind(rawValue: typeText) else {
+                throw WireKeys.invalid(decoder, "type", typeText, "must be AES128 or SHA256")
+            }
+            guard let material = NTPKey.bytes(hex: try c.decode(String.self, forKey: .hex)) else {
+                throw WireKeys.invalid(decoder, "hex", "(hidden)", "must be hex digits, two a byte")
+            }
+            value = NTPKey(id: id, kind: kind, material: material)
+            do { try value.validate() } catch { throw WireKeys.invalid(decoder, error.field, error.value, error.problem) }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Field.self)
+            try c.encode(value.id, forKey: .id)
+            try c.encode(value.kind.rawValue, forKey: .type)
+            try c.encode(value.hex, forKey: .hex)
+        }
     }
 
     struct Source: Codable {
         var value: ChronyIntent.Source
         init(_ value: ChronyIntent.Source) { self.value = value }
-        enum Key: String, CodingKey, CaseIterable { case address, prefer }
+        enum Key: String, CodingKey, CaseIterable { case address, prefer, key }
 
         init(from decoder: any Decoder) throws {
             try WireKeys.refuseUnknown(decoder, Key.allCases.map(\.rawValue))
             let c = try decoder.container(keyedBy: Key.self)
             let text = try c.decode(String.self, forKey: .address)
             guard let address = IPAddress(text) else { throw WireKeys.invalid(decoder, "address", text, "is not an IP address") }
-            value = ChronyIntent.Source(address: address, prefer: try c.decodeIfPresent(Bool.self, forKey: .prefer) ?? false)
+            let key = try c.decodeIfPresent(UInt32.self, forKey: .key)
+            if let key, !NTPKey.idRange.contains(key) { throw WireKeys.invalid(decoder, "key", "\(key)", "must be \(NTPKey.idRange.lowerBound)-\(NTPKey.idRange.upperBound)") }
+            value = ChronyIntent.Source(address: address, prefer: try c.decodeIfPresent(Bool.self, forKey: .prefer) ?? false, key: key)
         }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(value.address.description, forKey: .address)
             if value.prefer { try c.encode(true, forKey: .prefer) }
+            try c.encodeIfPresent(value.key, forKey: .key)
         }
     }
 
@@ -113,7 +161,8 @@ struct WireIntent: Codable {
             peers: try c.decodeIfPresent([Source].self, forKey: .peers)?.map(\.value) ?? [],
             allow: allow,
             manualTime: try c.decodeIfPresent(Bool.self, forKey: .manualTime) ?? false,
-            rtcSync: try c.decodeIfPresent(Bool.self, forKey: .rtcSync) ?? false)
+            rtcSync: try c.decodeIfPresent(Bool.self, forKey: .rtcSync) ?? false,
+            keys: try c.decodeIfPresent([KeyEntry].self, forKey: .keys)?.map(\.value) ?? [])
         do { try value.validate() } catch { throw WireKeys.invalid(decoder, error.field, error.value, error.problem) }
     }
 
@@ -128,6 +177,7 @@ struct WireIntent: Codable {
         try c.encode(value.allow.map(\.description), forKey: .allow)
         try c.encode(value.manualTime, forKey: .manualTime)
         try c.encode(value.rtcSync, forKey: .rtcSync)
+        if !value.keys.isEmpty { try c.encode(value.keys.map(KeyEntry.init), forKey: .keys) }
     }
 }
 

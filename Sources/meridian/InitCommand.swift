@@ -25,6 +25,7 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Do not sync the RTC of the time servers.") var noRtcSync = false
     @Option(help: "never | rolling: restart corosync/pve-cluster after apply.") var restartClusterServices: String?
     @Option(help: "ignore | check | open: UDP 123 on the time servers.") var firewall: String?
+    @Option(help: "keys | off: authenticate NTP inside the cluster with keys Meridian makes (default keys).") var ntpAuth = "keys"
     @Flag(help: "Replace an existing cluster file.") var force = false
 
     func validate() throws { try OptionRange.check(maxOffset, "--max-offset", 0.0001...10) }
@@ -43,6 +44,7 @@ struct InitCommand: ParsableCommand {
         request.noRTCSync = noRtcSync
         request.restartClusterServices = restartClusterServices
         request.firewall = firewall
+        request.ntpAuth = ntpAuth
         let path = ClusterFileStore.path(flag: cluster)
         do {
             let file = try ClusterInit.build(request)

@@ -85,7 +85,8 @@ import WireProtocol
         let (cluster, context) = try await up(nodes: 2)
         let node = try #require(cluster.node(named: "node2"))
         let before = try readText(layout.chronyConf("node2"))
-        var intent = try ChronyIntent(for: "node2", in: cluster)
+        // Lab cluster files have ntp_auth keys: the intent carries node2's key like apply's would.
+        var intent = try ChronyIntent(for: "node2", in: cluster, keys: try NTPKeyStore.prepare(for: cluster))
         intent.servers = [ChronyIntent.Source(address: try #require(IPAddress("127.0.0.99")), prefer: true)]
         var caught: (any Error)?
         do {

@@ -134,7 +134,8 @@ import WireProtocol
         let node = try FakeNode()
         var intent = try node.serverIntent()
         intent.orphan = true
-        intent.peers = [.init(address: try #require(IPAddress("10.0.0.9")), prefer: true)]
+        intent.peers = [.init(address: try #require(IPAddress("10.0.0.9")), prefer: true, key: 7)]
+        intent.keys = [NTPKey(id: 7, kind: .aes128, material: Array(repeating: 0xA5, count: 16))]
         intent.manualTime = true
         let encoded = try RPCCodec.encode(ChronyApplyParams(intent: intent, waitSeconds: 5))
         let intentSchema = try schema("chrony-intent")
@@ -142,7 +143,8 @@ import WireProtocol
         #expect(Set(encoded.objectValue?.keys ?? [:].keys) == Set(try schema("chrony-apply-params")["properties"]?.objectValue?.keys ?? [:].keys))
         let source = encoded["intent"]?["peers"]?.arrayValue?.first?.objectValue?.keys.sorted()
         #expect(source == intentSchema["$defs"]?["source"]?["properties"]?.objectValue?.keys.sorted())
-        let preview = try RPCCodec.encode(ChronyPreviewResult(config: "x", current: "y", changed: true))
+        let preview = try RPCCodec.encode(ChronyPreviewResult(config: "x", current: "y", changed: true,
+                                                                    keys: .init(currentIDs: [], plannedIDs: [7], changed: true)))
         #expect(Set(preview.objectValue?.keys ?? [:].keys) == Set(try schema("chrony-preview-result")["properties"]?.objectValue?.keys ?? [:].keys))
         // What the coordinator encodes, the agent decodes to the same intent.
         #expect(try RPCCodec.decode(ChronyApplyParams.self, from: encoded).intent == intent)

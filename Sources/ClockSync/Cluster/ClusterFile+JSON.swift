@@ -28,6 +28,7 @@ extension ClusterFile {
         var object: [String: JSONValue] = [
             "certs_dir": .string(certificateDirectory),
             "name": .string(name),
+            "ntp_auth": .string(ntpAuth.rawValue),
             "nodes": .array(nodes.map { .object(["address": .string($0.address.description), "name": .string($0.name.description)]) }),
             "options": .object([
                 "firewall": .string(options.firewall.rawValue),
@@ -130,10 +131,10 @@ private struct RawLab: Decodable {
 
 private struct RawCluster: Decodable {
     var name: String, certsDir: String?, timeServers: [String], subnets: [String], timezone: String
-    var tolerance: RawTolerance?, nodes: [RawNode], options: RawOptions?, lab: RawLab?
+    var tolerance: RawTolerance?, nodes: [RawNode], options: RawOptions?, lab: RawLab?, ntpAuth: String?
 
     init(from decoder: any Decoder) throws {
-        try refuseUnknownKeys(decoder, ["name", "certs_dir", "time_servers", "subnets", "timezone", "tolerance", "nodes", "options", "lab"], at: "")
+        try refuseUnknownKeys(decoder, ["name", "certs_dir", "time_servers", "subnets", "timezone", "tolerance", "nodes", "options", "lab", "ntp_auth"], at: "")
         let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         name = try c.decode(String.self, forKey: key("name"))
@@ -145,6 +146,7 @@ private struct RawCluster: Decodable {
         nodes = try c.decode([RawNode].self, forKey: key("nodes"))
         options = try c.decodeIfPresent(RawOptions.self, forKey: key("options"))
         lab = try c.decodeIfPresent(RawLab.self, forKey: key("lab"))
+        ntpAuth = try c.decodeIfPresent(String.self, forKey: key("ntp_auth"))
     }
 
     func typed() throws(ClusterFileError) -> ClusterFile {
@@ -190,10 +192,17 @@ private struct RawCluster: Decodable {
                 options.firewall = policy
             }
         }
+        var auth = ClusterFile.NTPAuth.off
+        if let ntpAuth {
+            guard let value = ClusterFile.NTPAuth(rawValue: ntpAuth) else {
+                throw ClusterFileError("ntp_auth", ntpAuth, "must be keys or off")
+            }
+            auth = value
+        }
         var file = ClusterFile(name: name, certificateDirectory: certsDir ?? ClusterFile.defaultCertificateDirectory,
                                timeServers: servers, subnets: cidrs, timezone: zone,
                                maxOffsetSeconds: tolerance?.maxOffsetSeconds ?? ClusterFile.defaultMaxOffset,
-                               nodes: typedNodes, options: options)
+                               nodes: typedNodes, options: options, ntpAuth: auth)
         if let lab {
             guard lab.dir.hasPrefix("/"), ClusterFile.isSafeText(lab.dir) else {
                 throw ClusterFileError("lab.dir", lab.dir, "must be an absolute path without spaces, newlines or #")

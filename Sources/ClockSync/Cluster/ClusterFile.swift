@@ -19,6 +19,15 @@ public struct ClusterFile: Sendable, Equatable {
         case ignore, check, open
     }
 
+    /// `ntp_auth`: whether chrony's NTP traffic inside the cluster is authenticated with
+    /// symmetric keys that Meridian makes, keeps on the coordinator and sends to the nodes.
+    public enum NTPAuth: String, Sendable, Equatable, CaseIterable {
+        /// One key per client, one shared by the time-server peers (docs/ntp-auth.md).
+        case keys
+        /// Plain NTP; the default of cluster files written before the field existed.
+        case off
+    }
+
     public struct Options: Sendable, Equatable {
         public var rtcSync = true
         public var manualTime = false
@@ -40,6 +49,9 @@ public struct ClusterFile: Sendable, Equatable {
     public var maxOffsetSeconds: Double
     public var nodes: [Node]
     public var options: Options
+    /// `init` and the labs write `keys`; a file without the field reads as `off`, so an existing
+    /// cluster does not change behaviour on an upgrade.
+    public var ntpAuth: NTPAuth
     /// Set only by `meridian lab up`, to mark a lab's cluster file. It no longer shapes chrony.conf:
     /// the lab's per-node settings (address, port, socket, files) are in each agent's own config
     /// (`chrony.lab`), since paths never cross the wire. Kept so existing lab files still parse.
@@ -54,10 +66,11 @@ public struct ClusterFile: Sendable, Equatable {
 
     public init(name: String, certificateDirectory: String = ClusterFile.defaultCertificateDirectory,
                 timeServers: [Hostname], subnets: [CIDR], timezone: TimezoneName,
-                maxOffsetSeconds: Double = ClusterFile.defaultMaxOffset, nodes: [Node], options: Options = Options()) {
+                maxOffsetSeconds: Double = ClusterFile.defaultMaxOffset, nodes: [Node], options: Options = Options(),
+                ntpAuth: NTPAuth = .off) {
         self.name = name; self.certificateDirectory = certificateDirectory; self.timeServers = timeServers
         self.subnets = subnets; self.timezone = timezone; self.maxOffsetSeconds = maxOffsetSeconds
-        self.nodes = nodes; self.options = options
+        self.nodes = nodes; self.options = options; self.ntpAuth = ntpAuth
     }
 
     /// Offsets above half the tolerance are a warning.
@@ -66,6 +79,7 @@ public struct ClusterFile: Sendable, Equatable {
     public func node(named name: String) -> Node? { nodes.first { $0.name.description == name } }
     public func isTimeServer(_ name: String) -> Bool { timeServers.contains { $0.description == name } }
     public var timeServerNodes: [Node] { timeServers.compactMap { node(named: $0.description) } }
+    public var clientNodes: [Node] { nodes.filter { !isTimeServer($0.name.description) } }
     /// Several servers run chrony's orphan mode so the cluster keeps one time when one is down.
     public var usesOrphanMode: Bool { timeServers.count > 1 }
 

@@ -7,8 +7,13 @@ public enum ChronyConf {
 
     public enum RenderError: Error, Equatable, CustomStringConvertible {
         case unknownNode(String)
+        /// `ntp_auth: keys` but the coordinator's key store has no key for the node.
+        case noKey(String)
         public var description: String {
-            switch self { case .unknownNode(let name): "node \(name) is not in the cluster file" }
+            switch self {
+            case .unknownNode(let name): "node \(name) is not in the cluster file"
+            case .noKey(let name): "ntp_auth is keys but the coordinator holds no NTP key for node \(name) (`meridian apply` makes them)"
+            }
         }
     }
 
@@ -24,7 +29,8 @@ public enum ChronyConf {
         ]
         let polling = local.lab?.fastPolling == true ? " minpoll -2 maxpoll 0" : ""
         let port = local.lab.map { " port \($0.ntpPort)" } ?? ""
-        func options(_ source: ChronyIntent.Source) -> String { "\(port)\(source.prefer ? " prefer" : "")\(polling)" }
+        func key(_ source: ChronyIntent.Source) -> String { source.key.map { " key \($0)" } ?? "" }
+        func options(_ source: ChronyIntent.Source) -> String { "\(port)\(source.prefer ? " prefer" : "")\(polling)\(key(source))" }
         if isServer {
             lines.append("# Serve the cluster from the local clock when no better source exists.")
             lines.append(intent.orphan ? "local stratum 10 orphan" : "local stratum 10")
@@ -38,8 +44,13 @@ public enum ChronyConf {
         } else {
             lines.append("# The cluster's time servers; no pool, no internet.")
             for server in intent.servers {
-                lines.append("server \(server.address)\(port) iburst\(server.prefer ? " prefer" : "")\(polling)")
+                lines.append("server \(server.address)\(port) iburst\(server.prefer ? " prefer" : "")\(polling)\(key(server))")
             }
+        }
+        if intent.authenticates {
+            lines.append("# NTP authentication: keys from Meridian (ids only here); only authenticated sources are selected.")
+            lines.append("keyfile \(local.keyFile)")
+            lines.append("authselectmode require")
         }
         lines.append("makestep 1 3")
         if let lab = local.lab {
@@ -66,8 +77,9 @@ public enum ChronyConf {
 
     /// The file the cluster file gives `nodeName` on a node with `local` settings (what the
     /// agent renders from the coordinator's intent; the golden files are made with it).
-    public static func render(for nodeName: String, in cluster: ClusterFile, local: ChronyLocalSettings = ChronyLocalSettings()) throws(RenderError) -> String {
-        render(try ChronyIntent(for: nodeName, in: cluster), local: local)
+    public static func render(for nodeName: String, in cluster: ClusterFile, local: ChronyLocalSettings = ChronyLocalSettings(),
+                              keys: ClusterKeys? = nil) throws(RenderError) -> String {
+        render(try ChronyIntent(for: nodeName, in: cluster, keys: keys), local: local)
     }
 
     /// Directives in a current chrony.conf that let sources in from outside Meridian's plan.

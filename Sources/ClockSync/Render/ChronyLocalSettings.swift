@@ -5,6 +5,8 @@ public struct ChronyLocalSettings: Sendable, Equatable {
     public var driftFile = "/var/lib/chrony/chrony.drift"
     public var ntsDumpDirectory = "/var/lib/chrony"
     public var logDirectory = "/var/log/chrony"
+    /// chrony's keyfile, written by the agent when the intent has keys (Debian's path).
+    public var keyFile = ChronyKeyFile.path
     /// Where the header says the earlier versions are (the agent's root + `ChronyBackups.directory`).
     public var backupDirectory = ChronyBackups.directory
     public var lab: Lab?
@@ -37,6 +39,7 @@ public struct ChronyLocalSettings: Sendable, Equatable {
     public static func lab(root: String, bindAddress: IPAddress, ntpPort: Int = 11123) -> ChronyLocalSettings {
         var settings = ChronyLocalSettings()
         settings.driftFile = root + "/chrony.drift"
+        settings.keyFile = root + ChronyKeyFile.path
         settings.backupDirectory = root + ChronyBackups.directory
         settings.lab = Lab(bindAddress: bindAddress, directory: root, ntpPort: ntpPort)
         return settings
@@ -45,7 +48,8 @@ public struct ChronyLocalSettings: Sendable, Equatable {
     /// Every path is absolute and safe to write into chrony.conf; the port is a port. The error
     /// names the field as the agent's configuration spells it.
     public func validate() throws(ChronyIntentError) {
-        var paths = [("drift_file", driftFile), ("nts_dump_dir", ntsDumpDirectory), ("log_dir", logDirectory), ("backup_dir", backupDirectory)]
+        var paths = [("drift_file", driftFile), ("nts_dump_dir", ntsDumpDirectory), ("log_dir", logDirectory), ("backup_dir", backupDirectory),
+                     ("key_file", keyFile)]
         if let lab { paths += [("lab.command_socket", lab.commandSocket), ("lab.pid_file", lab.pidFile)] }
         for (field, path) in paths where !(path.hasPrefix("/") && path.count <= 1024 && ClusterFile.isSafeText(path)) {
             throw ChronyIntentError(field, path, "must be an absolute path without spaces, newlines or #")

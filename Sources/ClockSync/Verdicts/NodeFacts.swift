@@ -7,6 +7,10 @@ public struct NodeFacts: Sendable, Equatable {
     /// Why `tracking` is nil although chronyc ran (nil when it was not asked or it succeeded).
     public var trackingFailure: ChronycFailure?
     public var sources: ChronySources?
+    /// `chronyc -c authdata`: how chrony authenticates each source (nil when not reported).
+    public var authData: ChronyAuthData?
+    /// `chronyc -c ntpdata`: packet counters per NTP source (nil when not reported).
+    public var ntpData: ChronyNTPData?
     public var timezone: String?
     public var quorum: QuorumStatus?
     public var ceph: CephStatus?

@@ -55,6 +55,7 @@ public enum Verdict {
             let detail = skew.details.isEmpty ? "" : ": " + skew.details.joined(separator: "; ")
             add(.critical, "Ceph reports MON_CLOCK_SKEW (\(skew.summary))\(detail)")
         }
+        findings += authenticationFindings(facts, in: cluster)
         for line in facts.foreignSources {
             add(.warning, "foreign time source outside Meridian's plan: \(line)")
         }
@@ -129,6 +130,7 @@ public enum Verdict {
                 findings.append(Finding(.warning, "time server \(verdicts[index].node) does not serve; \(serving.joined(separator: ", ")) still serve\(serving.count == 1 ? "s" : "")"))
             }
         }
+        authenticationFailures(facts, &verdicts, in: cluster)
         let zones = Dictionary(grouping: facts.compactMap { f in f.timezone.map { (f.node, $0) } }, by: \.1)
         if zones.count > 1 {
             let list = zones.keys.sorted().map { zone in "\(zone): \(zones[zone, default: []].map(\.0).sorted().joined(separator: ", "))" }

@@ -61,6 +61,8 @@ public enum ClusterInit {
         public var noRTCSync = false
         public var restartClusterServices: String?
         public var firewall: String?
+        /// `ntp_auth` of a new file: keys unless asked otherwise (issue 12).
+        public var ntpAuth = "keys"
         public init() {}
     }
 
@@ -106,6 +108,7 @@ public enum ClusterInit {
             "timezone": .string(timezone),
             "nodes": .array(nodes.map { .object(["name": .string($0.0), "address": .string($0.1)]) }),
             "options": .object(options),
+            "ntp_auth": .string(request.ntpAuth),
         ]
         if let certs = request.certificateDirectory { object["certs_dir"] = .string(certs) }
         if let offset = request.maxOffsetSeconds { object["tolerance"] = .object(["max_offset_seconds": .number(offset)]) }

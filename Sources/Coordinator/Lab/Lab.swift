@@ -186,6 +186,7 @@ public enum Lab {
             if let agent = state.agents[node], ChildProcess.isAlive(agent) { LabProcesses.stop(agent); stopped.append("\(node) agent") }
             if LabProcesses.chronydPID(layout, node: node) != nil { LabProcesses.stopChronyd(layout, node: node); stopped.append("\(node) chronyd") }
         }
+        if LabProcesses.chronydPID(layout, node: LabRogue.name) != nil { LabRogue.stop(layout); stopped.append("rogue chronyd") }
         AtomicFile.remove(layout.state)
         return stopped
     }

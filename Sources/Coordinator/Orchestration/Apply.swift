@@ -1,3 +1,4 @@
+import HostSystem
 import ClockSync
 import SecureTransport
 import WireProtocol
@@ -16,6 +17,8 @@ public enum Apply {
         /// Restart corosync and pve-cluster one node at a time after the changes.
         public var restartClusterServices = false
         public var rolling = RollingRestart.Options()
+        /// Which key generation clients get (`meridian keys rotate` switches them to `.next`).
+        public var clientKeys = ClusterKeys.ClientStage.current
         public init(journalPath: String) { self.journalPath = journalPath }
     }
 
@@ -57,11 +60,36 @@ public enum Apply {
                            progress: @escaping @Sendable (String) -> Void) async -> Report {
         let journal = ApplyJournal(path: options.journalPath)
         journal.record(node: "-", step: "apply", outcome: "started", detail: "cluster \(cluster.name), \(cluster.nodes.count) nodes")
+        // ntp_auth keys: made on first use and kept on the coordinator (Keys/NTPKeyStore); only
+        // their ids and counts reach the journal and the progress lines.
+        let keys: ClusterKeys?
+        do { keys = try NTPKeyStore.prepare(for: cluster) } catch {
+            progress("NTP keys: \(error)")
+            let steps = cluster.nodes.map { Step(node: $0.name.description, step: .chrony, outcome: .failed, detail: "NTP keys: \(error)") }
+            for step in steps { journal.record(node: step.node, step: step.step.rawValue, outcome: step.outcome.rawValue, detail: step.detail) }
+            return Report(steps: steps, status: await settle(cluster, context: context, options: { var o = options; o.settleSeconds = 0; return o }()))
+        }
+        if let keys {
+            progress("NTP keys: \(keys.current.clients.count) client keys, 1 peer key (\(ChronyKeyFile.describe(ids: keys.current.all.map(\.id))))\(keys.next == nil ? "" : ", a rotation under way")")
+        } else if AtomicFile.exists(NTPKeyStore.path(for: cluster)) {
+            progress("NTP keys: ntp_auth is off; the nodes' keyfiles are removed")
+        }
+        let report = await run(cluster, keys: keys, context: context, options: options, journal: journal, progress: progress)
+        // Authentication off and every node done: the coordinator's copy of the keys goes too.
+        if keys == nil && report.failed.isEmpty && AtomicFile.exists(NTPKeyStore.path(for: cluster)) {
+            NTPKeyStore.remove(for: cluster)
+            progress("NTP keys: removed the coordinator's key store")
+        }
+        return report
+    }
+
+    static func run(_ cluster: ClusterFile, keys: ClusterKeys?, context: TLSContext, options: Options, journal: ApplyJournal,
+                    progress: @escaping @Sendable (String) -> Void) async -> Report {
         let servers = cluster.nodes.filter { cluster.isTimeServer($0.name.description) }
         let clients = cluster.nodes.filter { !cluster.isTimeServer($0.name.description) }
         progress("time servers: \(servers.map(\.name.description).joined(separator: ", "))")
         let serverSteps = await FanOut.map(servers, concurrency: options.concurrency) { node in
-            configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
+            configure(node, in: cluster, keys: keys, context: context, options: options, journal: journal, progress: progress)
         }.flatMap { $0 }
         var steps = serverSteps
         let serving = servers.filter { node in !serverSteps.contains { $0.node == node.name.description && $0.outcome == .failed } }
@@ -72,7 +100,7 @@ public enum Apply {
         } else {
             if !clients.isEmpty { progress("clients: \(clients.count) at once (at most \(options.concurrency) in parallel)") }
             steps += await FanOut.map(clients, concurrency: options.concurrency) { node in
-                configure(node, in: cluster, context: context, options: options, journal: journal, progress: progress)
+                configure(node, in: cluster, keys: keys, context: context, options: options, journal: journal, progress: progress)
             }.flatMap { $0 }
         }
         if options.restartClusterServices || cluster.options.restartClusterServices == .rolling {
@@ -96,7 +124,7 @@ public enum Apply {
     }
 
     /// Everything one node needs, in order; stops at the first failure on that node.
-    static func configure(_ node: ClusterFile.Node, in cluster: ClusterFile, context: TLSContext, options: Options,
+    static func configure(_ node: ClusterFile.Node, in cluster: ClusterFile, keys: ClusterKeys? = nil, context: TLSContext, options: Options,
                           journal: ApplyJournal, progress: @Sendable (String) -> Void) -> [Step] {
         let name = node.name.description
         let isServer = cluster.isTimeServer(name)
@@ -119,7 +147,8 @@ public enum Apply {
             let others = try client.call(.disableTimeDaemons, params: NoParams(), timeout: options.timeout, as: ChangeResult.self)
             record(current, changed(others.changed), others.detail)
             current = .chrony
-            let params = ChronyApplyParams(intent: try ChronyIntent(for: name, in: cluster), waitSeconds: options.syncWaitSeconds)
+            let params = ChronyApplyParams(intent: try ChronyIntent(for: name, in: cluster, keys: keys, stage: options.clientKeys),
+                                           waitSeconds: options.syncWaitSeconds)
             let applied = try client.call(.applyChrony, params: params, timeout: .seconds(options.syncWaitSeconds * 2 + 60),
                                           as: ChronyApplyResult.self)
             record(current, changed(applied.changed),

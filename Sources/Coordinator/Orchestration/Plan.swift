@@ -1,5 +1,6 @@
 import ClockSync
 import SecureTransport
+import WireProtocol
 
 /// `meridian plan`: per node, what `apply` would change. Changes nothing. The chrony.conf diff
 /// is between the file as it is and the file the agent itself renders for the cluster file's
@@ -10,6 +11,9 @@ public struct PlanEntry: Sendable, Encodable {
     public var reachable: Bool
     public var chronyDiff: String
     public var timezoneChange: String?
+    /// The keyfile change in words, ids only ("2 client keys, 1 peer key (ids 1-3), new");
+    /// nil when the node's keys stay as they are.
+    public var keysChange: String?
     public var actions: [String]
     /// Set when the node is unreachable or its chrony.conf cannot be planned; then there is no
     /// diff and no action, and the plan fails.
@@ -19,6 +23,7 @@ public struct PlanEntry: Sendable, Encodable {
         case node, role, reachable, actions, error
         case chronyDiff = "chrony_diff"
         case timezoneChange = "timezone_change"
+        case keysChange = "keys_change"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -28,6 +33,7 @@ public struct PlanEntry: Sendable, Encodable {
         try c.encode(reachable, forKey: .reachable)
         try c.encode(chronyDiff, forKey: .chronyDiff)
         try c.encodeIfPresent(timezoneChange, forKey: .timezoneChange)
+        try c.encodeIfPresent(keysChange, forKey: .keysChange)
         try c.encode(actions, forKey: .actions)
         try c.encodeIfPresent(error, forKey: .error)
     }
@@ -35,9 +41,12 @@ public struct PlanEntry: Sendable, Encodable {
 
 public enum Plan {
     /// The survey a plan needs: facts, clocks, and every agent's rendering of its intent.
+    /// With `ntp_auth: keys` and no key store yet, the keys `apply` would make are made here in
+    /// memory only (same ids, so the diff is exact) and never saved.
     public static func survey(_ cluster: ClusterFile, context: TLSContext) async -> [NodeReport] {
         var options = Survey.Options()
         options.previewChrony = true
+        options.keys = try? NTPKeyStore.prepare(for: cluster, save: false)
         return await Survey.run(cluster, context: context, options: options)
     }
 
@@ -46,7 +55,7 @@ public enum Plan {
             let name = report.name
             let role = report.role
             func failed(_ error: String, reachable: Bool) -> PlanEntry {
-                PlanEntry(node: name, role: role, reachable: reachable, chronyDiff: "", timezoneChange: nil, actions: [], error: error)
+                PlanEntry(node: name, role: role, reachable: reachable, chronyDiff: "", timezoneChange: nil, keysChange: nil, actions: [], error: error)
             }
             guard let facts = report.facts else { return failed(report.error ?? "no facts", reachable: false) }
             // A file that cannot be rendered is an error, never a diff against an empty file.
@@ -58,14 +67,30 @@ public enum Plan {
                                                             newLabel: "\(name):\(ChronyConf.path) (planned)") : ""
             var actions: [String] = []
             for daemon in facts.otherTimeDaemons { actions.append("stop and disable \(daemon)") }
+            let keys = preview.keys.flatMap { keysChange($0, role: role) }
+            if let keys { actions.append(keys.hasSuffix("removed") ? "remove chrony.keys (\(keys))" : "write chrony.keys, mode 0640 group _chrony (keys: \(keys))") }
             if preview.changed {
                 actions.append("write chrony.conf (backup kept), restart chrony, wait until it \(role == .server ? "serves" : "selected a time server")")
             }
             let zone = facts.timezone == cluster.timezone.description ? nil : "\(facts.timezone ?? "unknown") → \(cluster.timezone)"
             if let zone { actions.append("set timezone \(zone)") }
             if role == .server && cluster.options.rtcSync && preview.changed { actions.append("set the RTC from the system clock") }
-            return PlanEntry(node: name, role: role, reachable: true, chronyDiff: diff, timezoneChange: zone, actions: actions, error: nil)
+            return PlanEntry(node: name, role: role, reachable: true, chronyDiff: diff, timezoneChange: zone, keysChange: keys, actions: actions, error: nil)
         }
+    }
+
+    /// "2 client keys, 1 peer key (ids 1-3), rotated (was ids 1-3)": counts and ids, never keys.
+    static func keysChange(_ keys: ChronyPreviewResult.KeysPreview, role: ChronyIntent.Role) -> String? {
+        guard keys.changed else { return nil }
+        let planned = keys.plannedIDs
+        guard !planned.isEmpty else { return "\(keys.currentIDs.count) keys (\(ChronyKeyFile.describe(ids: keys.currentIDs))) removed" }
+        let what = role == .server
+            ? "\(planned.count - 1) client key\(planned.count == 2 ? "" : "s"), 1 peer key (\(ChronyKeyFile.describe(ids: planned)))"
+            : "its own key (\(ChronyKeyFile.describe(ids: planned)))"
+        let how = keys.currentIDs.isEmpty ? "new"
+            : keys.currentIDs == planned ? "same ids, new material"
+            : "rotated (was \(ChronyKeyFile.describe(ids: keys.currentIDs)))"
+        return "\(what), \(how)"
     }
 
     public static func render(_ entries: [PlanEntry]) -> String {

@@ -50,6 +50,9 @@ public struct StatusReport: Sendable {
             entry["leap"] = tracking.map { .string($0.leapStatus.rawValue) } ?? .null
             entry["source"] = selected.map { .string($0.address) } ?? (tracking?.isLocalReference == true ? .string("LOCAL") : .null)
             entry["timezone"] = report.parsed.timezone.map(JSONValue.string) ?? .null
+            // Whether chrony authenticates the selected source (a server on its local clock has
+            // none: null, like an unknown).
+            entry["authenticated"] = Verdict.selectedSourceIsAuthenticated(report.parsed).map(JSONValue.bool) ?? .null
             entry["error"] = report.error.map(JSONValue.string) ?? .null
             nodes.append(entry)
         }
@@ -57,17 +60,21 @@ public struct StatusReport: Sendable {
             "ok": .bool(severity == .ok),
             "verdict": .string(severity.description),
             "cluster": .string(cluster.name),
+            "ntp_auth": .string(cluster.ntpAuth.rawValue),
             "nodes": .array(nodes.map(JSONValue.object)),
             "cluster_reasons": .array((verdict.clusterFindings + extraFindings).filter { $0.severity != .ok }.map { .string($0.message) }),
             "time_server_offset_from_here_seconds": timeServerOffsetFromHere.map(JSONValue.number) ?? .null,
         ])
     }
 
-    /// A client has selected a time server; a server serves (LOCAL or a fellow server).
+    /// A client has selected a time server, or chronyd is synchronised to one (its tracking
+    /// reference) while it reselects, as it does for a moment when `keys rotate` swaps a source
+    /// to its new key; a server serves (LOCAL or a fellow server).
     func isSynced(_ report: NodeReport) -> Bool {
         guard let tracking = report.parsed.tracking else { return false }
         if report.isTimeServer { return tracking.isLocalReference || tracking.isSynchronised }
         let servers = Set(cluster.timeServerNodes.map(\.address.description))
+        if tracking.isSynchronised && servers.contains(tracking.referenceName) { return true }
         return report.parsed.sources?.selected.map { servers.contains($0.address) } ?? false
     }
 }

@@ -4,11 +4,11 @@ import ClockSync
 /// and reasons carry agents' text, so both go through `TerminalText`.
 public enum StatusTable {
     public static func render(_ report: StatusReport) -> String {
-        var rows = [["NODE", "ROLE", "SOURCE", "STATE", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
+        var rows = [["NODE", "ROLE", "SOURCE", "STATE", "KEY", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
         for node in report.nodes {
             let verdict = report.verdict(of: node.name)?.severity.description ?? "unknown"
             guard node.reachable else {
-                rows.append([node.name, role(node), "-", "unreachable", "-", "-", "-", "-", "-", verdict])
+                rows.append([node.name, role(node), "-", "unreachable", "-", "-", "-", "-", "-", "-", verdict])
                 continue
             }
             let tracking = node.parsed.tracking
@@ -16,7 +16,7 @@ public enum StatusTable {
             let source = tracking?.isLocalReference == true ? "LOCAL" : selected?.address ?? "none"
             let state = selected.map { "\($0.state.label)" } ?? (tracking?.isLocalReference == true ? "serving" : "no source")
             rows.append([
-                node.name, role(node), source, state,
+                node.name, role(node), source, state, auth(node),
                 tracking.map { Durations.offset($0.offsetSeconds) } ?? "-",
                 node.parsed.measuredOffsetSeconds.map(Durations.offset) ?? (node.isTimeServer ? "reference" : "-"),
                 tracking.map { String($0.stratum) } ?? "-",
@@ -35,6 +35,14 @@ public enum StatusTable {
             text += " (time server \(Durations.offset(offset)) of this machine)"
         }
         return text
+    }
+
+    /// The key id when chrony authenticates the selected source, "no" when it does not, "-"
+    /// without a selected source. Short, so the table keeps to about 100 columns.
+    static func auth(_ node: NodeReport) -> String {
+        guard let selected = node.parsed.sources?.selected, let auth = node.parsed.authData else { return "-" }
+        guard let source = auth.source(selected.address), source.isAuthenticated else { return "no" }
+        return "\(source.keyID)"
     }
 
     static func role(_ node: NodeReport) -> String { node.isTimeServer ? "server" : "client" }

@@ -30,6 +30,8 @@ public enum Survey {
         public var probes = 4
         /// Also ask each agent to render the cluster file's intent (`meridian plan`).
         public var previewChrony = false
+        /// The cluster's NTP keys for the preview's intents (`ntp_auth: keys`).
+        public var keys: ClusterKeys?
         public init() {}
     }
 
@@ -53,7 +55,7 @@ public enum Survey {
             report.offsetFromHere = try Ping.measureOffset(client, probes: options.probes, timeout: options.timeout).offset
             if options.previewChrony {
                 do {
-                    let params = ChronyPreviewParams(intent: try ChronyIntent(for: name, in: cluster))
+                    let params = ChronyPreviewParams(intent: try ChronyIntent(for: name, in: cluster, keys: options.keys))
                     report.chronyPreview = try client.call(.previewChrony, params: params, timeout: options.timeout, as: ChronyPreviewResult.self)
                 } catch {
                     report.previewError = "\(error)"
@@ -87,6 +89,8 @@ public enum Survey {
             }
         }
         if let output = facts.sources, output.succeeded { parsed.sources = try? ChronySources.parse(csv: output.stdout) }
+        if let output = facts.authdata, output.succeeded { parsed.authData = try? ChronyAuthData.parse(csv: output.stdout) }
+        if let output = facts.ntpdata, output.succeeded { parsed.ntpData = try? ChronyNTPData.parse(csv: output.stdout) }
         parsed.timezone = facts.timezone
         if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(output.stdout, printedBy: output.command) }
         if let output = facts.ceph, output.succeeded { parsed.ceph = try? CephStatus(json: output.stdout) }

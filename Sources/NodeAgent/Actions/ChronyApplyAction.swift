@@ -16,30 +16,47 @@ struct ChronyApplyAction: Sendable {
     let runner: CommandRunner
     let maxWaitSeconds: Double
 
-    /// The file this node would get. The intent was validated when it was decoded; the node
+    /// What this node would get: chrony.conf, and the keyfile (nil: none, and any there goes).
+    struct Rendered { var config: String; var keyFile: String? }
+
+    /// The files this node would get. The intent was validated when it was decoded; the node
     /// check is here because only the agent knows its own name.
-    func render(_ intent: ChronyIntent) throws(RPCError) -> String {
+    func render(_ intent: ChronyIntent) throws(RPCError) -> Rendered {
         guard intent.node.description.lowercased() == node.lowercased() else {
             throw RPCError.invalidParams("field \"intent.node\": \"\(intent.node)\" is not this node (\(node))")
         }
         do { try intent.validate() } catch { throw RPCError.invalidParams("field \"intent.\(error.field)\": \"\(error.value)\" \(error.problem)") }
         var settings = local
         settings.backupDirectory = files.backupDirectory
-        return ChronyConf.render(intent, local: settings)
+        settings.keyFile = files.keyFile
+        return Rendered(config: ChronyConf.render(intent, local: settings),
+                        keyFile: intent.authenticates ? ChronyKeyFile.render(intent.keys, cluster: intent.cluster) : nil)
     }
 
+    /// The plan's view: chrony.conf in full (it holds key ids, never keys) and the keyfile as
+    /// ids only.
     func preview(_ params: ChronyPreviewParams) throws(RPCError) -> ChronyPreviewResult {
-        let config = try render(params.intent)
+        let rendered = try render(params.intent)
         let current = files.readText(files.chronyConf)
-        return ChronyPreviewResult(config: config, current: current, changed: current != config)
+        let currentKeys = files.readText(files.keyFile)
+        let keysChanged = currentKeys != rendered.keyFile
+        var keys: ChronyPreviewResult.KeysPreview?
+        if currentKeys != nil || rendered.keyFile != nil {
+            keys = .init(currentIDs: ChronyKeyFile.ids(in: currentKeys ?? ""), plannedIDs: params.intent.keys.map(\.id).sorted(), changed: keysChanged)
+        }
+        return ChronyPreviewResult(config: rendered.config, current: current, changed: current != rendered.config || keysChanged, keys: keys)
     }
 
     func run(_ params: ChronyApplyParams) throws(RPCError) -> ChronyApplyResult {
-        let config = try render(params.intent)
+        let rendered = try render(params.intent)
+        let config = rendered.config
         let role = params.intent.role
         AtomicFile.removeStaleTemporaries(of: files.chronyConf)
+        AtomicFile.removeStaleTemporaries(of: files.keyFile)
         let previous = files.readText(files.chronyConf)
-        if previous == config {
+        let previousKeys = files.readText(files.keyFile)
+        let keysChanged = previousKeys != rendered.keyFile
+        if previous == config && !keysChanged {
             // An earlier apply that died between writing the file and restarting chrony owes
             // the restart: chronyd still runs the old file, or none at all.
             guard AtomicFile.exists(restartPending) else {
@@ -47,23 +64,72 @@ struct ChronyApplyAction: Sendable {
             }
             return try restartOwed(params)
         }
-        let backup = try keepBackups(of: previous)
+        let backup = previous == config ? nil : try keepBackups(of: previous)
+        if keysChanged { try keepKeyBackup(previousKeys) }
         try markRestartPending()
-        try write(config, stage: "write chrony.conf")
+        // The keyfile first: a chrony.conf never names keys its keyfile does not have yet.
+        if keysChanged {
+            do { try writeKeys(rendered.keyFile) } catch {
+                // Nothing else was touched: the previous keyfile goes back (best effort).
+                try? writeKeys(previousKeys)
+                AtomicFile.remove(restartPending)
+                throw error
+            }
+        }
+        if previous != config { try write(config, stage: "write chrony.conf") }
         let start = ContinuousClock.now
-        let (restarted, selected, seen) = restartAndWait(params)
+        // Only the keys changed (a rotation's step on a time server): `chronyc rekey` reloads
+        // them without a restart, so the clients it serves never see it go away. Only source
+        // keys changed (a client switching keys): those sources are swapped at run time.
+        let swaps = previous.flatMap { ChronyConf.sourceKeyChanges(from: $0, to: config) }
+        let (restarted, selected, seen) = previous == config ? rekeyAndWait(params)
+            : swaps.map { swapAndWait($0, params) } ?? restartAndWait(params)
         var evidence = seen
         guard let selected else {
             let stage = restarted ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
-            let rolledBack = rollBack(to: previous, evidence: &evidence)
+            let rolledBack = rollBack(to: previous, keys: keysChanged ? .some(previousKeys) : nil, evidence: &evidence)
             if rolledBack { AtomicFile.remove(restartPending) }
             throw RPCError(code: RPCError.actionFailed,
                            message: "\(stage) failed; \(rolledBack ? "previous chrony.conf restored and chrony restarted" : "rollback FAILED, see evidence")",
                            data: try? RPCCodec.encode(ActionFailure(stage: stage, rolledBack: rolledBack, evidence: evidence)))
         }
         AtomicFile.remove(restartPending)
+        // Authentication turned off: no key stays on the node, not even in a backup.
+        if rendered.keyFile == nil { AtomicFile.remove(files.keyBackup) }
         let waited = ContinuousClock.now - start
         return ChronyApplyResult(changed: true, backup: backup, selected: selected, waitedSeconds: waited.seconds)
+    }
+
+    /// `chronyc rekey`, then each changed source deleted and added again with its new key
+    /// (`chronyc add` takes the chrony.conf line's own words); chronyd keeps its tracking meanwhile.
+    /// Any failure falls back to a restart.
+    func swapAndWait(_ lines: [String], _ params: ChronyApplyParams) -> (restarted: Bool, selected: String?, evidence: [CommandOutput]) {
+        var evidence: [CommandOutput] = []
+        let rekey = runner.run(commands.chronyc + ["rekey"], timeout: .seconds(10))
+        evidence.append(rekey)
+        guard rekey.succeeded else { return restartAndWait(params) }
+        for line in lines {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count >= 2 else { return restartAndWait(params) }
+            let delete = runner.run(commands.chronyc + ["delete", words[1]], timeout: .seconds(10))
+            let add = runner.run(commands.chronyc + ["add"] + words, timeout: .seconds(10))
+            evidence += [delete, add]
+            guard delete.succeeded, add.succeeded else { return restartAndWait(params) }
+        }
+        let wait = min(params.waitSeconds, maxWaitSeconds)
+        let (selected, seen) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
+                                           timeout: .seconds(wait), evidence: evidence)
+        return (true, selected, seen)
+    }
+
+    /// `chronyc rekey`, then the same wait as after a restart; a failed rekey falls back to a restart.
+    func rekeyAndWait(_ params: ChronyApplyParams) -> (restarted: Bool, selected: String?, evidence: [CommandOutput]) {
+        let rekey = runner.run(commands.chronyc + ["rekey"], timeout: .seconds(10))
+        guard rekey.succeeded else { return restartAndWait(params) }
+        let wait = min(params.waitSeconds, maxWaitSeconds)
+        let (selected, evidence) = waitForSync(role: params.intent.role, servers: Set(params.intent.serverAddresses),
+                                               timeout: .seconds(wait), evidence: [rekey])
+        return (true, selected, evidence)
     }
 
     /// Marks "chrony.conf is (about to be) new and chrony not yet restarted on it"; removed once
@@ -154,8 +220,11 @@ struct ChronyApplyAction: Sendable {
         }
     }
 
-    func rollBack(to previous: String?, evidence: inout [CommandOutput]) -> Bool {
+    /// Puts the previous chrony.conf (and, when `keys` is set, the previous keyfile or its
+    /// absence) back and restarts chrony.
+    func rollBack(to previous: String?, keys: String??, evidence: inout [CommandOutput]) -> Bool {
         do {
+            if let keys { try writeKeys(keys) }
             if let previous { try AtomicFile.write(Array(previous.utf8), to: files.chronyConf, mode: 0o644) } else { AtomicFile.remove(files.chronyConf) }
         } catch {
             evidence.append(CommandOutput(command: ["rollback"], status: 1, stdout: "", stderr: "\(error)", timedOut: false))

@@ -36,6 +36,10 @@ struct CommandRunner: Sendable {
 struct ManagedFiles: Sendable {
     let root: String
     var chronyConf: String { root + "/etc/chrony/chrony.conf" }
+    /// chrony's keyfile (Debian's path under the root): 0640, group _chrony where it exists.
+    var keyFile: String { root + ChronyKeyFile.path }
+    /// The keyfile before the last change (0600 in the 0700 backup directory).
+    var keyBackup: String { backupDirectory + "/" + ChronyKeyFile.backupName }
     var backupDirectory: String { root + ChronyBackups.directory }
     /// The node's chrony.conf as it was before Meridian first wrote it; kept forever.
     var original: String { backupDirectory + "/" + ChronyBackups.originalName }

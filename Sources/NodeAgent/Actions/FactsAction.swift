@@ -19,6 +19,9 @@ struct FactsAction: Sendable {
         facts.tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
         facts.sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
         facts.sourcestats = runner.run(commands.chronyc + ["-c", "sourcestats"], timeout: .seconds(5))
+        // Key ids and modes per source; chronyc never prints key material here.
+        facts.authdata = runner.run(commands.chronyc + ["-c", "authdata"], timeout: .seconds(5))
+        facts.ntpdata = runner.run(commands.chronyc + ["-c", "ntpdata"], timeout: .seconds(5))
         facts.timezone = timezone()
         facts.quorum = quorum()
         facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))
