@@ -34,18 +34,40 @@ public struct HistoryPoint: Sendable, Equatable {
 /// (GRDB, WAL, one writer: the watch loop). Readers (API, HTTP) run on their own threads.
 public final class HistoryStore: Sendable {
     public let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     public init(path: String) throws(ServiceError) {
         self.path = path
-        do {
-            var configuration = Configuration()
-            configuration.journalMode = .wal
-            configuration.busyMode = .timeout(5)
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(queue)
-        } catch {
+        do { queue = try Self.openQueue(path) } catch {
             throw ServiceError(.history, "history database \(path): \(error)")
+        }
+    }
+
+    init(path: String, queue: DatabaseQueue) {
+        self.path = path
+        self.queue = queue
+    }
+
+    /// Opens (creating) the database, migrates it and checks its pages (`quick_check`): a file
+    /// that is not SQLite or is malformed fails here, at start, not at the first write.
+    static func openQueue(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(5)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        // Checked before the migrator runs: it would write into a damaged file.
+        let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard check == ["ok"] else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check.prefix(3).joined(separator: "; "))")
+        }
+        try migrator.migrate(queue)
+        return queue
+    }
+
+    /// Closes the database (a checkpoint folds the WAL into the file). Later calls fail.
+    public func close() throws(ServiceError) {
+        do { try queue.close() } catch {
+            throw ServiceError(.history, "history database \(path): cannot close: \(error)")
         }
     }
 
