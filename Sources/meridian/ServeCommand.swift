@@ -15,11 +15,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Service settings (default: /etc/meridian/serve.json; missing there: the defaults).") var config: String?
 
     func run() async throws {
-        let (cluster, context, path) = try options.load()
+        // The settings first: a bad serve.json is named before anything else is touched.
         let settings: ServeConfiguration
         do { settings = try ServeConfiguration.load(path: config) } catch {
             throw fail("\(error)", code: ExitCode(78))
         }
+        let (cluster, context, path) = try options.load()
         let service = Service(cluster: cluster, clusterPath: path, tls: context, configuration: settings)
         do {
             try await DedicatedThread.run(name: "serve") { try service.run() }

@@ -83,7 +83,7 @@ public enum Survey {
     static func pastDeadline(_ node: ClusterFile.Node, in cluster: ClusterFile, deadline: Duration) -> NodeReport {
         let name = node.name.description
         var report = NodeReport(node: node, isTimeServer: cluster.isTimeServer(name), parsed: NodeFacts(node: name))
-        let reason = "\(name) (\(node.address)): no complete answer within the survey's per-node deadline of "
+        let reason = "no complete answer from \(node.address) within the survey's per-node deadline of "
             + "\(Durations.duration(deadline.seconds))"
         report.error = reason
         report.parsed.unreachable = reason
