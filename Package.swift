@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "meridian-bench",
-            dependencies: ["Coordinator", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "MeridianService", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(
