@@ -55,7 +55,7 @@ extension HistoryStore {
     }
 
     static func rollUp(_ db: Database, before cutoff: Double) throws -> Int {
-        let raw = try Row.fetchAll(db, sql: "SELECT rowid AS id, * FROM sample WHERE rolled_up = 0 AND time < ? ORDER BY node, time",
+        let raw = try Row.fetchAll(db, sql: "SELECT rowid AS id, * FROM sample WHERE rolled_up = 0 AND time < ? ORDER BY time",
                                    arguments: [cutoff])
         guard !raw.isEmpty else { return 0 }
         var buckets: [String: Bucket] = [:]

@@ -87,6 +87,12 @@ public final class HistoryStore: Sendable {
                 CREATE INDEX event_time ON event(time);
                 """)
         }
+        // The roll-up looks for raw rows past raw_hours every few minutes: without this (partial,
+        // so only raw rows pay for it) each pass scanned the whole table, 0.46 s per hour of
+        // 32 nodes in a 30-day bench.
+        migrator.registerMigration("v2-raw-time") { db in
+            try db.execute(sql: "CREATE INDEX sample_raw_time ON sample(time) WHERE rolled_up = 0")
+        }
         return migrator
     }
 
