@@ -6,11 +6,12 @@
 #   - HistoryStore.points (what `history.query` runs) for one node's last 24 h of 30 s samples,
 #     and the database size after DAYS (default 30) simulated days x NODES x 30 s written
 #     through the real store and its real roll-up (meridian-bench --mode history)
-# Starts a lab (fixed loopback addresses): run it under the shared lock,
-#   flock /tmp/meridian-test.lock bash scripts/bench-serve.sh
+# The first two start a lab (fixed loopback addresses): run them under the shared lock,
+#   flock /tmp/meridian-test.lock env PARTS=lab bash scripts/bench-serve.sh
+#   PARTS=history bash scripts/bench-serve.sh       # no lab, no lock (minutes: 2.8 M samples)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NODES=${NODES:-32} DAYS=${DAYS:-30} INTERVAL=${INTERVAL:-10}
+NODES=${NODES:-32} DAYS=${DAYS:-30} INTERVAL=${INTERVAL:-10} PARTS=${PARTS:-lab history}
 release=(-c release --scratch-path .build-release)
 swift build "${release[@]}" 2>&1 | tail -n 1
 B=$(swift build "${release[@]}" --show-bin-path)
@@ -23,6 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [[ $PARTS == *lab* ]]; then
 "$B/meridian" lab up --nodes "$NODES" --dir "$work/lab" >/dev/null 2>&1
 printf '{"interval_seconds": %s, "state_dir": "%s/state"}\n' "$INTERVAL" "$work" >"$work/serve.json"
 "$B/meridian" serve --cluster "$work/lab/cluster.json" --config "$work/serve.json" 2>"$work/serve.log" &
@@ -54,4 +56,6 @@ awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$((s1 - s0))" -v nodes="$NODES" \
 echo "serve: RSS ${least} kB between surveys (target <= 30 MB = 30720 kB), ${most} kB at most"
 kill -TERM "$pid"; wait "$pid" || true; pid=
 grep -q "stopped after" "$work/serve.log" && echo "serve: $(grep 'stopped after' "$work/serve.log" | sed 's/^meridian serve: //') on SIGTERM"
-"$B/meridian-bench" --mode history --nodes "$NODES" --days "$DAYS" --interval 30 --history-dir "$work/history"
+"$B/meridian" lab down --dir "$work/lab" >/dev/null 2>&1 || true
+fi
+[[ $PARTS == *history* ]] && "$B/meridian-bench" --mode history --nodes "$NODES" --days "$DAYS" --interval 30 --history-dir "$work/history"

@@ -77,11 +77,14 @@ extension HistoryStore {
         }
         for key in order {
             guard let bucket = buckets[key] else { continue }
-            try insertRollUp(db, bucket)
-            for row in bucket.rows {
+            // An earlier roll-up folded into this one goes; the raw rows go all at once below.
+            for row in bucket.rows where (row["rolled_up"] as Int?) == 1 {
                 try db.execute(sql: "DELETE FROM sample WHERE rowid = ?", arguments: [row["id"] as Int64?])
             }
+            try insertRollUp(db, bucket)
         }
+        // Exactly the rows read above: the same transaction, the same condition.
+        try db.execute(sql: "DELETE FROM sample WHERE rolled_up = 0 AND time < ?", arguments: [cutoff])
         return raw.count
     }
 

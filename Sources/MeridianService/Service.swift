@@ -29,6 +29,9 @@ public final class Service: Sendable {
 
     /// Runs until SIGTERM or SIGINT (blocks the calling thread: call it from a thread you own).
     public func run() throws(ServiceError) {
+        // Each survey fans out over a thread per node; glibc's per-thread arenas would keep
+        // what every one of them freed (see ProcessMemory).
+        ProcessMemory.boundMalloc()
         let signals = try TerminationSignal.install()
         let started = WallClock.now().asDouble
         let directory = configuration.stateDirectory
@@ -87,9 +90,13 @@ public final class Service: Sendable {
     static func statusLine(_ snapshot: Snapshot) -> String {
         let unreachable = snapshot.samples.filter { !$0.reachable }.map(\.node)
         let notOK = snapshot.samples.filter { $0.reachable && !$0.state.isOK }.map { "\($0.node) \($0.state)" }
+        /// One line a person reads in `systemctl status`: the first few names, then a count.
+        func list(_ names: [String]) -> String {
+            names.count <= 6 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + " and \(names.count - 5) more"
+        }
         var line = "cluster \(snapshot.status.cluster.name) \(snapshot.status.clusterState), \(snapshot.samples.count) nodes in \(Durations.duration(snapshot.durationSeconds))"
-        if !notOK.isEmpty { line += "; \(notOK.joined(separator: ", "))" }
-        if !unreachable.isEmpty { line += "; unreachable: \(unreachable.joined(separator: ", "))" }
+        if !notOK.isEmpty { line += "; \(list(notOK))" }
+        if !unreachable.isEmpty { line += "; unreachable: \(list(unreachable))" }
         return line
     }
 }

@@ -140,7 +140,10 @@ public final class Watcher: Sendable {
             maintain(store, now: snapshot.time)
         }
         let unreachable = snapshot.samples.filter { !$0.reachable }.map(\.node)
-        if !unreachable.isEmpty { log("survey: unreachable: \(unreachable.joined(separator: ", "))") }
+        if !unreachable.isEmpty {
+            let names = unreachable.count <= 10 ? unreachable.joined(separator: ", ") : unreachable.prefix(10).joined(separator: ", ") + " and \(unreachable.count - 10) more"
+            log("survey: unreachable: \(names)")
+        }
         let interval = configuration.intervalSeconds * (1 - Double.random(in: 0...0.1))
         let began = ThreadGate<Loop>.monotonicNow() - .milliseconds(Int64(snapshot.durationSeconds * 1000))
         gate.update { loop in
