@@ -54,6 +54,7 @@ hz=$(getconf CLK_TCK)
 awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$((s1 - s0))" -v nodes="$NODES" \
     'BEGIN { if (n > 0) printf "serve: CPU per survey of %d nodes: %.3f s (user+system, over %d surveys)\n", nodes, t / hz / n, n; else print "serve: no survey completed in the window" }'
 echo "serve: RSS ${least} kB between surveys (target <= 30 MB = 30720 kB), ${most} kB at most"
+echo "serve: now $(awk '/^(Rss|Pss|Private_Clean|Private_Dirty|Shared_Clean):/ { printf "%s %s kB, ", $1, $2 }' "/proc/$pid/smaps_rollup")threads $(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")"
 kill -TERM "$pid"; wait "$pid" || true; pid=
 grep -q "stopped after" "$work/serve.log" && echo "serve: $(grep 'stopped after' "$work/serve.log" | sed 's/^meridian serve: //') on SIGTERM"
 "$B/meridian" lab down --dir "$work/lab" >/dev/null 2>&1 || true
