@@ -60,7 +60,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "meridian-bench",
-            dependencies: ["Coordinator", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Coordinator", "MeridianService", "HostSystem", "ClockSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(
@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "MeridianService", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]
 )

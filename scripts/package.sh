@@ -25,7 +25,7 @@ install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$r
     "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d"
 install -d -m 0750 "$root/etc/meridian"
 install -m 0755 -s "$bin/meridian" "$bin/meridian-agent" "$root/usr/bin/"
-install -m 0644 packaging/meridian-agent.service "$root/lib/systemd/system/"
+install -m 0644 packaging/meridian-agent.service packaging/meridian.service "$root/lib/systemd/system/"
 install -m 0644 README.md certs/README.md "$root/usr/share/doc/meridian/" 2>/dev/null || true
 install -m 0644 certs/README.md "$root/usr/share/doc/meridian/certs.md"
 install -m 0644 protocol/PROTOCOL.md "$root/usr/share/doc/meridian/"

@@ -25,6 +25,13 @@ check "man pages and completions present" bash -c "ls '$root/usr/share/man/man8/
 sed "s#/usr/bin/meridian-agent#$root/usr/bin/meridian-agent#" "$root/lib/systemd/system/meridian-agent.service" >"$root/meridian-agent.service"
 check "systemd-analyze verify passes" bash -c "systemd-analyze verify '$root/meridian-agent.service' 2>&1 | grep -v 'man meridian-agent' | { ! grep -q .; }"
 echo "systemd exposure: $(systemd-analyze security --offline=true "$root/meridian-agent.service" 2>/dev/null | tail -n 1)"
+# meridian serve's unit: shipped, verified, installed but not enabled (the master's admin does).
+check "package holds meridian.service" bash -c "dpkg -c '$deb' | grep -q ' ./lib/systemd/system/meridian.service$'"
+sed "s#/usr/bin/meridian #$root/usr/bin/meridian #" "$root/lib/systemd/system/meridian.service" >"$root/meridian.service"
+check "meridian.service: systemd-analyze verify passes" bash -c "systemd-analyze verify '$root/meridian.service' 2>&1 | grep -v 'man meridian.serve' | { ! grep -q .; }"
+check "meridian.service: Type=notify, StateDirectory, RuntimeDirectory" bash -c "grep -qx 'Type=notify' '$root/meridian.service' && grep -qx 'StateDirectory=meridian' '$root/meridian.service' && grep -qx 'RuntimeDirectory=meridian' '$root/meridian.service'"
+check "postinst does not enable meridian.service" bash -c "! grep -q 'enable meridian.service' packaging/debian/postinst"
+echo "systemd exposure (meridian.service): $(systemd-analyze security --offline=true "$root/meridian.service" 2>/dev/null | tail -n 1)"
 check "agent: READY=1, STOPPING=1 on SIGTERM, exit 0" python3 - "$root" <<'PY'
 import json, os, socket, subprocess, sys, tempfile
 root = sys.argv[1]

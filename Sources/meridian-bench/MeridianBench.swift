@@ -11,19 +11,28 @@ import WireProtocol
 struct MeridianBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "meridian-bench")
 
-    @Option(help: "Coordinator certificate directory.") var certs: String
-    @Option(help: "Agent HOST[:PORT].") var target: String
+    @Option(help: "Coordinator certificate directory (not for --mode history).") var certs: String = ""
+    @Option(help: "Agent HOST[:PORT] (not for --mode history).") var target: String = ""
     @Option(help: "Handshakes to time.") var handshakes = 200
     @Option(help: "Round trips to time.") var requests = 5000
-    @Option(help: "latency (handshakes and round trips), frames (concurrent large frames), flood (ping during a connection flood) or soak.")
+    @Option(help: "latency (handshakes and round trips), frames (concurrent large frames), flood (ping during a connection flood), soak, or history (simulated history database).")
     var mode = "latency"
     @Option(help: "frames: connections sending one frame each at once.") var frameCount = 100
     @Option(help: "frames: bytes per frame (at most the agent's max_frame_bytes).") var frameSize = 1 << 20
     @Option(help: "flood: connections to hold (a quarter authenticated, the rest idle TCP and half-handshakes).") var floodConnections = 1000
     @Option(help: "flood: pings to time during the flood.") var floodPings = 50
     @Option(help: "soak: seconds of mixed traffic.") var seconds = 60
+    @Option(help: "history: directory for the simulated history.db.") var historyDir = "/tmp/meridian-bench-history"
+    @Option(help: "history: nodes.") var nodes = 32
+    @Option(help: "history: simulated days.") var days = 30.0
+    @Option(help: "history: seconds between surveys.") var interval = 30.0
 
     func run() async throws {
+        if mode == "history" {
+            let (directory, nodes, days, interval) = (historyDir, self.nodes, self.days, self.interval)
+            for line in try await DedicatedThread.run(name: "bench", { try BenchHistory.run(directory: directory, nodes: nodes, days: days, interval: interval) }) { print(line) }
+            return
+        }
         let context = try CertificateDirectory(path: certs).coordinatorContext()
         let endpoint = try Endpoint(parsing: target)
         let (frameCount, frameSize, flood, pings, seconds) = (self.frameCount, self.frameSize, self.floodConnections, self.floodPings, self.seconds)

@@ -1,3 +1,4 @@
+import HostSystem
 import ClockSync
 import SecureTransport
 import WireProtocol
@@ -32,12 +33,25 @@ public enum Survey {
         public var previewChrony = false
         /// The cluster's NTP keys for the preview's intents (`ntp_auth: keys`).
         public var keys: ClusterKeys?
+        /// The most one node may take, all its calls together (`meridian serve`'s
+        /// `survey_timeout_seconds` plus a margin); nil: each call has `timeout`, the node no
+        /// overall bound. A node past it is reported unreachable with the deadline named.
+        public var nodeDeadline: Duration?
         public init() {}
     }
 
     public static func run(_ cluster: ClusterFile, context: TLSContext, options: Options = Options()) async -> [NodeReport] {
-        var reports = await FanOut.map(cluster.nodes, concurrency: options.concurrency) { node in
-            survey(node, in: cluster, context: context, options: options)
+        var reports: [NodeReport]
+        if let deadline = options.nodeDeadline {
+            reports = await FanOut.map(cluster.nodes, concurrency: options.concurrency, deadline: deadline, timedOut: { node in
+                pastDeadline(node, in: cluster, deadline: deadline)
+            }) { node in
+                survey(node, in: cluster, context: context, options: options)
+            }
+        } else {
+            reports = await FanOut.map(cluster.nodes, concurrency: options.concurrency) { node in
+                survey(node, in: cluster, context: context, options: options)
+            }
         }
         relateToTimeServer(&reports, cluster)
         return reports
@@ -65,6 +79,16 @@ public enum Survey {
             report.error = "\(error)"
             report.parsed.unreachable = "\(error)"
         }
+        return report
+    }
+
+    static func pastDeadline(_ node: ClusterFile.Node, in cluster: ClusterFile, deadline: Duration) -> NodeReport {
+        let name = node.name.description
+        var report = NodeReport(node: node, isTimeServer: cluster.isTimeServer(name), parsed: NodeFacts(node: name))
+        let reason = "no complete answer from \(node.address) within the survey's per-node deadline of "
+            + "\(Durations.duration(deadline.seconds))"
+        report.error = reason
+        report.parsed.unreachable = reason
         return report
     }
 

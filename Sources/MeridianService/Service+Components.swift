@@ -1,0 +1,8 @@
+extension Service {
+    /// The components `meridian serve` runs beside the watch loop, in start order (stopped in
+    /// reverse). The integrator adds each here, e.g. `Alerter(context)`, `APIServer(context)`,
+    /// `HTTPListener(context)`; each gets the first survey's state already published.
+    static func components(for context: ServiceContext) throws -> [any ServiceComponent] {
+        []
+    }
+}

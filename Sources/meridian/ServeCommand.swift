@@ -1,0 +1,31 @@
+import HostSystem
+import ArgumentParser
+import Coordinator
+import MeridianService
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the coordinator as a service: watch the cluster, keep its history, raise alerts, answer the API.",
+        discussion: "Settings in --config (default /etc/meridian/serve.json, every field optional; schema in "
+            + "protocol/schemas/serve-config.schema.json). Runs until SIGTERM or SIGINT; systemd's Type=notify "
+            + "hears READY=1 after the first survey. Exit 78 for a bad configuration.")
+
+    @OptionGroup var options: ClusterOptions
+    @Option(help: "Service settings (default: /etc/meridian/serve.json; missing there: the defaults).") var config: String?
+
+    func run() async throws {
+        // The settings first: a bad serve.json is named before anything else is touched.
+        let settings: ServeConfiguration
+        do { settings = try ServeConfiguration.load(path: config) } catch {
+            throw fail("\(error)", code: ExitCode(78))
+        }
+        let (cluster, context, path) = try options.load()
+        let service = Service(cluster: cluster, clusterPath: path, tls: context, configuration: settings)
+        do {
+            try await DedicatedThread.run(name: "serve") { try service.run() }
+        } catch {
+            throw fail("serve: \(error)", code: ExitCode(1))
+        }
+    }
+}
