@@ -82,11 +82,17 @@ public final class Alerter: Sendable {
         }
         let token = state.observeSnapshots { [self] snapshot in receive(snapshot) }
         inbox.update { $0.observer = token }
+        // `meridian serve` starts its components after the first survey was published: judge it too.
+        if let first = state.latest { receive(first) }
     }
 
-    /// Stops following snapshots and ends the threads (an attempt under way finishes first;
-    /// queued events are not delivered — `waitUntilIdle` first to give them a chance).
-    public func stop() {
+    /// Stops following snapshots and ends the threads, after giving what was already judged up
+    /// to `stopGrace` to reach its targets (an attempt under way finishes first; events still
+    /// queued after that are not delivered).
+    public func stop() { stop(grace: .seconds(2)) }
+
+    public func stop(grace stopGrace: Duration) {
+        _ = waitUntilIdle(timeout: stopGrace)
         let token = inbox.update { inbox -> UInt64? in
             inbox.stopped = true
             defer { inbox.observer = nil }
