@@ -49,3 +49,16 @@ import Testing
         #expect(PluginCheck.seconds(value) == text)
     }
 }
+
+extension CheckTests {
+    /// The clock is the headline: offsets and unreachable nodes come before "not synced".
+    @Test func offsetsAreListedBeforeSyncProblems() throws {
+        guard case .object(var status) = try Self.status(["node2": 0.0004, "node3": 2.5]), var nodes = status["nodes"]?.arrayValue else {
+            Issue.record("status is not an object"); return
+        }
+        for index in nodes.indices { if case .object(var node) = nodes[index] { node["synced"] = .bool(false); nodes[index] = .object(node) } }
+        status["nodes"] = .array(nodes)
+        let result = PluginCheck.evaluate(status: .object(status), warning: 0.025, critical: 0.05, includeVerdict: false)
+        #expect(result.line.hasPrefix("MERIDIAN CRITICAL - node3 2.500 s fast of node1, node1 not synced, node2 not synced, node3 not synced |"), "\(result.line)")
+    }
+}

@@ -1,8 +1,12 @@
+import Glibc
 import ClockSync
 
 /// The status page's chart: every node's offset from the time server over the last hour, day or
 /// week, as one self-contained SVG (no script, no outside asset). The time server is the zero
 /// line; the tolerance band (± max offset) and the warning band (± half) are shaded.
+///
+/// The offset axis is linear within a tenth of the tolerance and logarithmic beyond it (a
+/// symmetric log): one node seconds off must not flatten the band where the others live.
 ///
 /// Each node's points are averaged into one value per column of the plot (at most `columns`),
 /// so a week of 30-second samples draws as fast as an hour; a gap longer than three times the
@@ -59,7 +63,10 @@ public enum OffsetChart {
         let largest = binned.flatMap { $0.compactMap { $0 } }.map(abs).max() ?? 0
         let limit = niceLimit(max(toleranceSeconds * 1.5, largest * 1.1))
         func x(_ column: Int) -> Double { left + (Double(column) + 0.5) * plotWidth / Double(columns) }
-        func y(_ offset: Double) -> Double { top + plotHeight / 2 - max(-limit, min(limit, offset)) / limit * plotHeight / 2 }
+        let scale = SymmetricLog(linearUpTo: max(toleranceSeconds, 1e-6) / 10)
+        func y(_ offset: Double) -> Double {
+            top + plotHeight / 2 - scale(max(-limit, min(limit, offset))) / scale(limit) * plotHeight / 2
+        }
         let c = HTMLText.coordinate
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(c(width)) \(c(height))" role="img" \
@@ -73,7 +80,8 @@ public enum OffsetChart {
         // Labels closer than a line of text to one already drawn are left out (the band's
         // labels when one node is seconds off).
         var labelled: [Double] = []
-        for value in [0, limit, -limit, toleranceSeconds, -toleranceSeconds] where !labelled.contains(where: { abs(y($0) - y(value)) < 12 }) {
+        for value in [0, limit, -limit, toleranceSeconds, -toleranceSeconds, toleranceSeconds * 10, -toleranceSeconds * 10]
+            where abs(value) <= limit && !labelled.contains(where: { abs(y($0) - y(value)) < 12 }) {
             labelled.append(value)
             let label = value == 0 ? "0" : (value > 0 ? "+" : "-") + Durations.duration(abs(value))
             svg += "<text x=\"\(c(left - 6))\" y=\"\(c(y(value) + 4))\" class=\"axis\" text-anchor=\"end\">\(HTMLText.escaped(label))</text>\n"
@@ -97,11 +105,14 @@ public enum OffsetChart {
                 lastColumn = column
             }
             guard !path.isEmpty else { continue }
-            // A lone point (a node with one sample) still shows: a dot-sized segment.
-            if !path.dropFirst().contains("L") && path.filter({ $0 == "M" }).count == 1 { path += "h0.1" }
             let colour = palette[index % palette.count]
-            svg += "<path class=\"node-line \(entry.state.rawValue)\" data-node=\"\(HTMLText.escaped(entry.node))\" stroke=\"\(colour)\" d=\"\(path)\">"
-            svg += "<title>\(HTMLText.escaped(entry.node))\(entry.isTimeServer ? " (time server)" : "")</title></path>\n"
+            let name = HTMLText.escaped(entry.node), title = "<title>\(name)\(entry.isTimeServer ? " (time server)" : "")</title>"
+            svg += "<path class=\"node-line \(entry.state.rawValue)\" data-node=\"\(name)\" stroke=\"\(colour)\" d=\"\(path)\">\(title)</path>"
+            // The latest value as a dot: a service that just started has a line of one column.
+            if let last = values.lastIndex(where: { $0 != nil }), let value = values[last] {
+                svg += "<circle class=\"node-dot \(entry.state.rawValue)\" data-node=\"\(name)\" fill=\"\(colour)\" cx=\"\(c(x(last)))\" cy=\"\(c(y(value)))\" r=\"3.5\">\(title)</circle>"
+            }
+            svg += "\n"
         }
         svg += "</svg>"
         return svg
@@ -139,5 +150,14 @@ public enum OffsetChart {
             scale *= 10
             if scale > 1e6 { return 1e6 }
         }
+    }
+}
+
+/// `sign(v) · log10(1 + |v| / k)`: linear near zero (below k), logarithmic beyond.
+struct SymmetricLog {
+    var linearUpTo: Double
+    func callAsFunction(_ value: Double) -> Double {
+        let magnitude = log10(1 + abs(value) / linearUpTo)
+        return value < 0 ? -magnitude : magnitude
     }
 }

@@ -23,6 +23,8 @@ public enum PluginCheck {
         let reference = nodes.first { $0["role"]?.stringValue == "server" && $0["reachable"]?.boolValue == true }?["name"]?.stringValue
             ?? nodes.first { $0["role"]?.stringValue == "server" }?["name"]?.stringValue ?? "the time server"
         var problems: [(Severity, String)] = []
+        /// Listed after the offsets and unreachable nodes of the same severity: the headline is the clock.
+        var secondary: [(Severity, String)] = []
         var perfdata: [String] = []
         var largest: (String, Double)?
         for node in nodes {
@@ -41,8 +43,9 @@ public enum PluginCheck {
             let magnitude = abs(offset)
             let direction = "\(name) \(Durations.duration(magnitude)) \(offset < 0 ? "slow" : "fast") of \(reference)"
             if magnitude >= critical { problems.append((.critical, direction)) } else if magnitude >= warning { problems.append((.warning, direction)) }
-            if node["synced"]?.boolValue == false { problems.append((.critical, "\(name) not synced")) }
+            if node["synced"]?.boolValue == false { secondary.append((.critical, "\(name) not synced")) }
         }
+        problems += secondary
         if includeVerdict, let verdict = status["verdict"]?.stringValue,
            let severity = Severity.allCases.first(where: { $0.description == verdict }), severity != .ok,
            !problems.contains(where: { $0.0 == severity }) {

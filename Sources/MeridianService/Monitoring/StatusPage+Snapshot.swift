@@ -13,7 +13,8 @@ extension StatusPage.Model {
         var reasons: [String] = []
         if let report {
             for node in report.nodes {
-                reasons += (report.verdict(of: node.name)?.problems ?? []).map { "\(node.name): \($0.message)" }
+                // The verdict's messages name their node already.
+                reasons += (report.verdict(of: node.name)?.problems ?? []).map(\.message)
             }
             reasons += (report.verdict.clusterFindings + report.extraFindings).filter { $0.severity != .ok }.map(\.message)
         }
