@@ -115,6 +115,28 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// A node's offsets with `since <= time < until`, averaged in SQLite into at most `buckets`
+    /// equal slices of the window (mean time, mean offset), oldest first: what the status page's
+    /// chart draws, without decoding a week of full rows (9 s for 32 nodes in a debug build).
+    public func offsetSeries(node: String, since: Double, until: Double, buckets: Int) throws(ServiceError) -> [(time: Double, offset: Double)] {
+        let width = (until - since) / Double(max(1, buckets))
+        guard width.isFinite, width > 0 else { return [] }
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT AVG(time) AS t, AVG(offset) AS o FROM sample
+                    WHERE node = ? AND time >= ? AND time < ? AND offset IS NOT NULL
+                    GROUP BY CAST((time - ?) / ? AS INTEGER) ORDER BY t
+                    """, arguments: [node, since, until, since, width]).compactMap { row in
+                    guard let time: Double = row["t"], let offset: Double = row["o"] else { return nil }
+                    return (time, offset)
+                }
+            }
+        } catch {
+            throw ServiceError(.history, "history database \(path): cannot read \(node)'s offsets: \(error)")
+        }
+    }
+
     /// Events with `time >= since`, newest first, at most `limit`.
     public func events(since: Double, limit: Int = 1000) throws(ServiceError) -> [AlertEvent] {
         do {

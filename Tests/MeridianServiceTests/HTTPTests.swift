@@ -165,3 +165,21 @@ import TestSupport
 extension MonitoringFixture {
     static func wallNow() -> Double { MonitorRoutes.wallClock() }
 }
+
+extension HTTPTests {
+    /// The chart's history is averaged per column inside SQLite; offsets that are unknown are
+    /// left out, not counted as zero.
+    @Test func chartSeriesIsAveragedPerColumnInTheDatabase() throws {
+        let directory = try TemporaryDirectory("meridian-http")
+        let store = try HistoryStore(path: directory.path + "/history.db")
+        try store.record((0..<100).map { NodeSample(node: "node2", time: Double($0), offsetSeconds: $0 == 5 ? nil : Double($0),
+                                                    synced: true, reachable: true, state: .ok, reasons: []) })
+        try store.record([NodeSample(node: "node3", time: 1, offsetSeconds: 9, synced: true, reachable: true, state: .ok, reasons: [])])
+        let series = try store.offsetSeries(node: "node2", since: 0, until: 100, buckets: 10)
+        #expect(series.count == 10)
+        #expect(series.first.map { ($0.time, $0.offset) } ?? (0, 0) == (40.0 / 9, 40.0 / 9), "0...9 without 5")
+        #expect(series.last.map { ($0.time, $0.offset) } ?? (0, 0) == (94.5, 94.5))
+        #expect(try store.offsetSeries(node: "node2", since: 50, until: 60, buckets: 400).count == 10)
+        #expect(try store.offsetSeries(node: "node2", since: 10, until: 10, buckets: 10).isEmpty)
+    }
+}

@@ -106,10 +106,10 @@ public struct MonitorRoutes: Sendable {
         let snapshot = state.latest
         var series: [OffsetChart.Series] = []
         for sample in snapshot?.samples ?? [] {
-            let points = try store.points(node: sample.node, since: now - window.seconds, until: now + 1)
+            let points = try store.offsetSeries(node: sample.node, since: now - window.seconds, until: now + 1, buckets: OffsetChart.columns)
             series.append(OffsetChart.Series(
                 node: sample.node, state: sample.state, isTimeServer: snapshot?.status.cluster.isTimeServer(sample.node) ?? false,
-                points: points.compactMap { point in point.sample.offsetSeconds.map { OffsetChart.Point(time: point.sample.time, offset: $0) } }))
+                points: points.map { OffsetChart.Point(time: $0.time, offset: $0.offset) }))
         }
         let tolerance = snapshot?.status.cluster.maxOffsetSeconds ?? 0.05
         let chart = OffsetChart.render(series, window: window, now: now, toleranceSeconds: tolerance)
