@@ -75,6 +75,18 @@ import TestSupport
                 try Self.median(5) { _ = try LoopbackHTTPClient.get(address, path: "/?window=\(window.rawValue)", timeoutSeconds: 30) }
             }
             let size = routes.respond(method: "GET", path: "/", query: "window=\(window.rawValue)").body.count
+            let names = snapshot.samples.map(\.node)
+            @Sendable func load() throws -> [OffsetChart.Series] {
+                try names.map { name in
+                    OffsetChart.Series(node: name, state: .ok, isTimeServer: false,
+                                       points: try store.offsetSeries(node: name, since: now - window.seconds, until: now + 1, buckets: 400)
+                                           .map { OffsetChart.Point(time: $0.time, offset: $0.offset) })
+                }
+            }
+            let query = try await DedicatedThread.run(name: "bench") { try Self.median(3) { _ = try load() } }
+            let drawn = try load()
+            let chart = Self.median(3) { _ = OffsetChart.render(drawn, window: window, now: now, toleranceSeconds: 0.05) }
+            print("bench-monitor: page, last \(window.rawValue): history query \(Self.ms(query)), chart render \(Self.ms(chart))")
             print("bench-monitor: page, last \(window.rawValue), 32 nodes: server render \(Self.ms(server)), fetched over HTTP \(Self.ms(fetched)) (median of 5; \(size) bytes)")
         }
         if let chromium = MonitoringTools.chromium {
