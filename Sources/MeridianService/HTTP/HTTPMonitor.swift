@@ -52,6 +52,7 @@ public final class HTTPMonitor: Sendable {
     @discardableResult
     public func start() async throws(ServiceError) -> String {
         guard let (host, port) = Self.split(listen) else { throw ServiceError(.invalidConfiguration, "http_listen \(listen)") }
+        guard running.withLock({ $0 == nil }) else { throw ServiceError(.io, "http_listen \(listen): the listener is already started") }
         pool.start()
         let bound = BoundSignal()
         var logger = Logger(label: "meridian.http")
