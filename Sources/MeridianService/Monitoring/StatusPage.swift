@@ -114,7 +114,7 @@ public enum StatusPage {
         .chart-box svg{width:100%;height:auto;background:#fff}.plot{fill:#fff;stroke:#bbb}.band-tolerance{fill:#fff3e0}\
         .band-warning{fill:#e8f5e9}.zero{stroke:#333;stroke-width:1}.grid{stroke:#eee}.axis{font-size:11px;fill:#555}\
         .node-line{fill:none;stroke-width:1.6}.node-line.critical,.node-line.unreachable{stroke-width:2.6}\
-        .key{white-space:nowrap;margin-right:.8em}.key i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}\
+        li{overflow-wrap:anywhere}.key{white-space:nowrap;margin-right:.8em}.key i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}\
         footer{margin:2em 0 1em;color:#777;font-size:.85em}\
         @media (max-width:600px){body{padding:0 6px}th,td{padding:.25em .3em;font-size:.85em}}
         """
