@@ -24,6 +24,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The HTTP listener of `meridian serve` (metrics, status page). Traits off: no
+        // swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(
@@ -46,7 +49,8 @@ let package = Package(
         .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .target(name: "MeridianService",
                 dependencies: ["Coordinator", "HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore",
-                               .product(name: "GRDB", package: "GRDB.swift")],
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: strict),
         .executableTarget(
             name: "meridian",
@@ -76,7 +80,8 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "MeridianService", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]
 )

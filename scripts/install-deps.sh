@@ -3,11 +3,13 @@
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 # libsqlite3-dev: the history database of `meridian serve` (GRDB links the system SQLite).
+# prometheus: for its promtool (check metrics/rules, test rules); chromium: the status page's
+# browser test (headless, loopback only). Both for scripts/test-monitoring.sh.
 # libFuzzer and the ASan/TSan runtimes, lld and llvm-symbolizer come with the Swift toolchain;
 # libFuzzer's runtime is C++ (libstdc++-12-dev); util-linux has the flock the scripts can use.
 packages=(chrony faketime libssl-dev pkg-config openssl python3 tzdata iproute2 openssh-client openssh-server systemd dpkg-dev
           libstdc++-12-dev util-linux python3-jsonschema systemd-container debootstrap bc
-          libsqlite3-dev)
+          libsqlite3-dev prometheus chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

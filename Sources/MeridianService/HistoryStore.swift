@@ -93,6 +93,13 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v2-raw-time") { db in
             try db.execute(sql: "CREATE INDEX sample_raw_time ON sample(time) WHERE rolled_up = 0")
         }
+        // The status page's chart reads (node, time, offset) over a week: with the offset in the
+        // index that is an index range scan, not a table lookup per row (bench-monitor.sh).
+        // It serves every (node, time) lookup too, so the v1 index on those two goes.
+        migrator.registerMigration("monitor-offset-index") { db in
+            try db.execute(sql: "CREATE INDEX sample_node_time_offset ON sample(node, time, offset)")
+            try db.execute(sql: "DROP INDEX sample_node_time")
+        }
         return migrator
     }
 
@@ -142,6 +149,28 @@ public final class HistoryStore: Sendable {
             }
         } catch {
             throw ServiceError(.history, "history database \(path): cannot read \(node)'s history: \(error)")
+        }
+    }
+
+    /// A node's offsets with `since <= time < until`, averaged in SQLite into at most `buckets`
+    /// equal slices of the window (mean time, mean offset), oldest first: what the status page's
+    /// chart draws, without decoding a week of full rows (9 s for 32 nodes in a debug build).
+    public func offsetSeries(node: String, since: Double, until: Double, buckets: Int) throws(ServiceError) -> [(time: Double, offset: Double)] {
+        let width = (until - since) / Double(max(1, buckets))
+        guard width.isFinite, width > 0 else { return [] }
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT AVG(time) AS t, AVG(offset) AS o FROM sample
+                    WHERE node = ? AND time >= ? AND time < ? AND offset IS NOT NULL
+                    GROUP BY CAST((time - ?) / ? AS INTEGER) ORDER BY t
+                    """, arguments: [node, since, until, since, width]).compactMap { row in
+                    guard let time: Double = row["t"], let offset: Double = row["o"] else { return nil }
+                    return (time, offset)
+                }
+            }
+        } catch {
+            throw ServiceError(.history, "history database \(path): cannot read \(node)'s offsets: \(error)")
         }
     }
 

@@ -33,6 +33,9 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var retentionDays: Double = 90
     /// Hours raw samples are kept before they are rolled up into 5-minute min/mean/max.
     public var rawHours: Double = 48
+    /// Where `TextfileWriter` writes meridian.prom after each survey (node_exporter's textfile
+    /// collector directory); `--textfile DIR` sets it too. nil: no textfile.
+    public var textfileDirectory: String?
 
     public init() {}
 
@@ -68,6 +71,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         case apiListen = "api_listen", apiSocket = "api_socket", httpListen = "http_listen"
         case stateDirectory = "state_dir", webhooks, exec, execTimeout = "exec_timeout_seconds"
         case repeatHours = "repeat_hours", retentionDays = "retention_days", rawHours = "raw_hours"
+        case textfileDirectory = "textfile_dir"
     }
 
     public init(json: JSONValue) throws(ServiceError) {
@@ -113,6 +117,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         if let value = try text(.httpListen) { httpListen = value }
         try Self.checkHostPort(httpListen, field: Key.httpListen.rawValue)
         if let value = try path(.stateDirectory) { stateDirectory = value }
+        textfileDirectory = try path(.textfileDirectory)
         if let value = object[Key.webhooks.rawValue] {
             guard let items = value.arrayValue else { throw ServiceError(.invalidConfiguration, "field \"webhooks\" must be an array of URLs, found \(value.kindName)") }
             webhooks = try items.enumerated().map { (index, item) throws(ServiceError) -> String in

@@ -10,7 +10,7 @@ struct Meridian: AsyncParsableCommand {
         commandName: "meridian",
         abstract: "Cluster time sync for offline Proxmox VE clusters.",
         version: MeridianVersion.current,
-        subcommands: [InitCommand.self, CA.self, PingCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, KeysCommand.self, ServeCommand.self, HistoryCommand.self, ClockCommand.self, DeployCommand.self, UndeployCommand.self, LabCommand.self]
+        subcommands: [InitCommand.self, CA.self, PingCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, CheckCommand.self, KeysCommand.self, ServeCommand.self, HistoryCommand.self, ClockCommand.self, DeployCommand.self, UndeployCommand.self, LabCommand.self]
     )
 }
 

@@ -13,12 +13,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClusterOptions
     @Option(help: "Service settings (default: /etc/meridian/serve.json; missing there: the defaults).") var config: String?
+    @Option(help: "Write the metrics to DIR/meridian.prom after each survey (node_exporter's textfile collector; overrides textfile_dir).") var textfile: String?
 
     func run() async throws {
         // The settings first: a bad serve.json is named before anything else is touched.
-        let settings: ServeConfiguration
+        var settings: ServeConfiguration
         do { settings = try ServeConfiguration.load(path: config) } catch {
             throw fail("\(error)", code: ExitCode(78))
+        }
+        if let textfile {
+            guard textfile.hasPrefix("/") else { throw fail("--textfile must be an absolute directory path, found \"\(textfile)\"", code: ExitCode(64)) }
+            settings.textfileDirectory = textfile
         }
         let (cluster, context, path) = try options.load()
         let service = Service(cluster: cluster, clusterPath: path, tls: context, configuration: settings)

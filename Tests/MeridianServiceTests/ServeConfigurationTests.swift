@@ -26,6 +26,12 @@ import Testing
         #expect(config.stateDirectory == "/tmp/state")
     }
 
+    @Test func textfileDirectoryIsOptional() throws {
+        #expect(try ServeConfiguration.parse(Array("{}".utf8), source: "serve.json").textfileDirectory == nil)
+        let config = try ServeConfiguration.parse(Array(#"{"textfile_dir": "/var/lib/prometheus/node-exporter"}"#.utf8), source: "serve.json")
+        #expect(config.textfileDirectory == "/var/lib/prometheus/node-exporter")
+    }
+
     @Test(arguments: [
         (#"{"interval": 5}"#, "unknown field \"interval\""),
         (#"{"interval_seconds": 0}"#, "interval_seconds\" must be in 1.0...86400.0"),
@@ -33,6 +39,8 @@ import Testing
         (#"{"api_listen": "master:7481"}"#, "numeric address"),
         (#"{"http_listen": "127.0.0.1:0"}"#, "port in 1...65535"),
         (#"{"state_dir": "var/lib"}"#, "absolute path"),
+        (#"{"textfile_dir": "textfiles"}"#, "field \"textfile_dir\" must be an absolute path"),
+        (#"{"textfile_dir": ""}"#, "field \"textfile_dir\" must be a non-empty string"),
         (#"{"webhooks": ["ftp://x"]}"#, "webhooks[0]\" \"ftp://x\": must start with http://"),
         (#"{"webhooks": ["http://receiver/hook"]}"#, "must be a numeric address"),
         (#"{"webhooks": ["http://127.0.0.1:9/a", "http://localhost:9/hook"]}"#, "webhooks[1]\" \"http://localhost:9/hook\": the host must be a numeric address"),

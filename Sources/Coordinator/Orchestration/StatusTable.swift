@@ -4,6 +4,22 @@ import ClockSync
 /// and reasons carry agents' text, so both go through `TerminalText`.
 public enum StatusTable {
     public static func render(_ report: StatusReport) -> String {
+        var text = TextTable.render(rows(report))
+        let reasons = report.nodes.flatMap { report.verdict(of: $0.name)?.problems ?? [] }
+            + (report.verdict.clusterFindings + report.extraFindings).filter { $0.severity != .ok }
+        if !reasons.isEmpty {
+            text += "\n" + reasons.map { "  \($0.severity): \(TerminalText.escaped($0.message))" }.joined(separator: "\n")
+        }
+        text += "\ncluster \(TerminalText.escaped(report.cluster.name)): \(report.severity.description.uppercased())"
+        if let offset = report.timeServerOffsetFromHere {
+            text += " (time server \(Durations.offset(offset)) of this machine)"
+        }
+        return text
+    }
+
+    /// The header and one row per node, the cells unescaped: the terminal table and the status
+    /// page (`meridian serve`'s HTTP listener) escape them each for their own medium.
+    public static func rows(_ report: StatusReport) -> [[String]] {
         var rows = [["NODE", "ROLE", "SOURCE", "STATE", "KEY", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
         for node in report.nodes {
             let verdict = report.verdict(of: node.name)?.severity.description ?? "unknown"
@@ -24,17 +40,7 @@ public enum StatusTable {
                 node.parsed.timezone ?? "-", verdict,
             ])
         }
-        var text = TextTable.render(rows)
-        let reasons = report.nodes.flatMap { report.verdict(of: $0.name)?.problems ?? [] }
-            + (report.verdict.clusterFindings + report.extraFindings).filter { $0.severity != .ok }
-        if !reasons.isEmpty {
-            text += "\n" + reasons.map { "  \($0.severity): \(TerminalText.escaped($0.message))" }.joined(separator: "\n")
-        }
-        text += "\ncluster \(TerminalText.escaped(report.cluster.name)): \(report.severity.description.uppercased())"
-        if let offset = report.timeServerOffsetFromHere {
-            text += " (time server \(Durations.offset(offset)) of this machine)"
-        }
-        return text
+        return rows
     }
 
     /// The key id when chrony authenticates the selected source, "no" when it does not, "-"
