@@ -19,6 +19,7 @@ locked() { if [ -n "${MERIDIAN_TEST_LOCK:-}" ]; then flock "$MERIDIAN_TEST_LOCK"
 stage install-deps bash scripts/install-deps.sh
 stage build swift build --build-tests -Xswiftc -warnings-as-errors
 stage swift-test locked swift test --skip-build
+stage monitoring bash scripts/test-monitoring.sh
 stage python-client locked bash scripts/test-python-client.sh
 stage package locked bash scripts/test-package.sh
 stage fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
