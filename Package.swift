@@ -5,6 +5,7 @@ import PackageDescription
 ///   JSONCore (JSON without Foundation) ← ClockSync (pure domain) ← WireProtocol (pure frames + JSON-RPC)
 ///   ← HostSystem (processes, files, clocks, signals: the OS doorway, C via CHostSystem)
 ///   ← SecureTransport (sockets, TLS, PKI: the OpenSSL doorway, C via COpenSSL)
+///   ← RPCServer (the hardened JSON-RPC server of the agent and the API)
 ///   ← NodeAgent / Coordinator ← MeridianService (`meridian serve`: watch, history, alerts, API)
 ///   ← executables.
 let strict: [SwiftSetting] = [
@@ -40,7 +41,8 @@ let package = Package(
         .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),
         .target(name: "HostSystem", dependencies: ["CHostSystem", "WireProtocol"], swiftSettings: strict),
         .target(name: "SecureTransport", dependencies: ["COpenSSL", "HostSystem", "WireProtocol"], swiftSettings: strict),
-        .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .target(name: "RPCServer", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
+        .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "RPCServer"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .target(name: "MeridianService",
                 dependencies: ["Coordinator", "HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore",
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "JSONCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),

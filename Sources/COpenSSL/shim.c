@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 int meridian_subject_entry(X509 *cert, int nid, char *buf, int size) {
     X509_NAME *name = X509_get_subject_name(cert);
@@ -109,6 +110,26 @@ int meridian_verify_coordinator_peer(int preverify_ok, X509_STORE_CTX *store) {
 
 int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store) {
     return verify_role(preverify_ok, store, "meridian-agent", XKU_SSL_SERVER);
+}
+
+int meridian_verify_operator_peer(int preverify_ok, X509_STORE_CTX *store) {
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (!preverify_ok || X509_STORE_CTX_get_error_depth(store) != 0) {
+        return verify_role(preverify_ok, store, "meridian-operator", XKU_SSL_CLIENT);
+    }
+    /* Either operator OU passes; leaf_policy insists on exactly one OU, so a subject carrying
+     * both (or an operator OU beside another role's) is refused as SEVERAL_OU by both checks. */
+    X509 *leaf = X509_STORE_CTX_get_current_cert(store);
+    int policy = leaf == NULL ? MERIDIAN_POLICY_WRONG_OU : leaf_policy(leaf, "meridian-operator", XKU_SSL_CLIENT);
+    if (policy == MERIDIAN_POLICY_WRONG_OU && leaf != NULL) {
+        policy = leaf_policy(leaf, "meridian-operator-read-only", XKU_SSL_CLIENT);
+    }
+    if (policy != 0) {
+        record_failure(ssl, X509_V_ERR_INVALID_PURPOSE, policy);
+        X509_STORE_CTX_set_error(store, X509_V_ERR_INVALID_PURPOSE);
+        return 0;
+    }
+    return 1;
 }
 
 socklen_t meridian_sockaddr_from_numeric(const char *host, unsigned short port, struct sockaddr_storage *sa) {
@@ -217,4 +238,77 @@ int meridian_cert_san_text(X509 *cert, char *out, int size) {
 
 int meridian_accept_cloexec(int fd, struct sockaddr_storage *sa, socklen_t *len) {
     return accept4(fd, (struct sockaddr *)sa, len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+static int unix_address(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof address->sun_path) { errno = ENAMETOOLONG; return -1; }
+    memcpy(address->sun_path, path, length);
+    return 0;
+}
+
+int meridian_unix_connect(const char *path, int *pending) {
+    *pending = 0;
+    struct sockaddr_un address;
+    if (unix_address(path, &address) != 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        if (errno == EINPROGRESS || errno == EAGAIN) { *pending = 1; return fd; }
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int meridian_unix_listen(const char *path, int backlog) {
+    struct sockaddr_un address;
+    if (unix_address(path, &address) != 0) return -1;
+    struct stat info;
+    if (lstat(path, &info) == 0) {
+        if (!S_ISSOCK(info.st_mode)) { errno = EEXIST; return -1; }
+        int pending = 0;
+        int probe = meridian_unix_connect(path, &pending);
+        if (probe >= 0) {
+            close(probe);
+            /* A non-blocking connect to a live listener completes at once or pends; either way
+             * somebody listens there, and their socket is not ours to replace. */
+            errno = EADDRINUSE;
+            return -1;
+        }
+        if (unlink(path) != 0 && errno != ENOENT) return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    /* umask is per process: another thread creating a file in these few instructions gets 0177
+     * too, which only errs on the safe side; the chmod below does not depend on it. */
+    mode_t previous = umask(0177);
+    int bound = bind(fd, (struct sockaddr *)&address, sizeof address);
+    int saved = errno;
+    umask(previous);
+    if (bound != 0) { close(fd); errno = saved; return -1; }
+    if (chmod(path, 0600) != 0 || listen(fd, backlog) != 0) {
+        saved = errno;
+        close(fd);
+        unlink(path);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int meridian_peer_uid(int fd, unsigned int *uid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    *uid = (unsigned int)credentials.uid;
+    return 0;
+}
+
+int meridian_unix_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 }

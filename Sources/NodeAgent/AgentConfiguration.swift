@@ -1,6 +1,7 @@
 import ClockSync
 import HostSystem
 import JSONCore
+import RPCServer
 import SecureTransport
 import WireProtocol
 
@@ -54,6 +55,13 @@ public struct AgentConfiguration: Sendable, Equatable {
                 throw AgentError(.invalidField, "field \"listen\": \(error.detail)")
             }
         }
+    }
+
+    /// The server bounds of this config (see `RPCServerLimits`).
+    public var serverLimits: RPCServerLimits {
+        RPCServerLimits(maxConnections: maxConnections, maxHandshakes: maxHandshakes, maxHandshakesPerSource: maxHandshakesPerSource,
+                        maxBufferedBytes: maxBufferedBytes, idleTimeoutSeconds: idleTimeoutSeconds,
+                        handshakeTimeoutSeconds: handshakeTimeoutSeconds, maxFrameBytes: maxFrameBytes)
     }
 
     public var tlsConfiguration: TLSConfiguration {

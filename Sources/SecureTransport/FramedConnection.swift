@@ -1,17 +1,16 @@
 import WireProtocol
 
-/// A TLS connection carrying length-prefixed frames (see protocol/PROTOCOL.md).
+/// A stream (TLS, or the API's local socket) carrying length-prefixed frames (see
+/// protocol/PROTOCOL.md): the client side, one request at a time.
 ///
-/// Not thread-safe by design: one `SSL*` is used by one thread at a time, so a framed connection
-/// belongs to the thread that serves it.
+/// Not thread-safe by design: a framed connection belongs to the thread that uses it.
 public final class FramedConnection: @unchecked Sendable {
-    public let connection: TLSConnection
-    private var decoder: FrameDecoder
-    private static let readChunk = 16 * 1024
+    public let connection: any FrameStream
+    private var reader: FrameReader
 
-    public init(_ connection: TLSConnection, maxPayload: Int = Frame.defaultMaxPayload) {
+    public init(_ connection: any FrameStream, maxPayload: Int = Frame.defaultMaxPayload) {
         self.connection = connection
-        self.decoder = FrameDecoder(maxPayload: maxPayload)
+        reader = FrameReader(stream: connection, maxPayload: maxPayload)
     }
 
     /// The next whole payload, or nil when the peer closed cleanly between frames.
@@ -19,24 +18,9 @@ public final class FramedConnection: @unchecked Sendable {
     /// Throws `FrameError` for a zero or oversized length, `TransportError` otherwise
     /// (`.closed` for a frame cut off by the peer, `.timedOut` when the deadline passes).
     public func readFrame(timeout: Duration) throws -> [UInt8]? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let payload = try decoder.next() { return payload }
-            // Name the configured timeout and what was awaited, not the time that happened to be left.
-            let timedOut = TransportError(.timedOut, "no complete frame from \(connection.remoteDescription) within the timeout (\(Socket.describe(timeout)))")
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw timedOut }
-            let bytes: [UInt8]
-            do { bytes = try connection.read(maxBytes: Self.readChunk, timeout: remaining) } catch {
-                throw error.kind == .timedOut ? timedOut : error
-            }
-            if bytes.isEmpty {
-                if decoder.bufferedByteCount > 0 {
-                    throw TransportError(.closed, "\(connection.remoteDescription) closed the connection in the middle of a frame (\(decoder.bufferedByteCount) bytes buffered)")
-                }
-                return nil
-            }
-            decoder.append(bytes)
+        switch try reader.next(timeout: timeout) {
+        case .frame(let payload, _): return payload
+        case .closed, .skipped: return nil  // no budget here, so nothing is ever skipped
         }
     }
 

@@ -4,8 +4,8 @@ import SecureTransport
 
 struct CA: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ca", abstract: "Create the cluster CA and issue agent certificates.",
-        subcommands: [Init.self, Issue.self])
+        commandName: "ca", abstract: "Create the cluster CA, issue agent and operator certificates, revoke them.",
+        subcommands: [Init.self, Issue.self, IssueOperator.self, Revoke.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -34,6 +34,40 @@ struct CA: ParsableCommand {
             do {
                 let files = try PKI.issueAgent(node: node, address: address, in: dir, force: force)
                 print("wrote \(files.certificate), \(files.key) (CA: \(files.caCertificate))")
+            } catch { throw fail("\(error)") }
+        }
+    }
+
+    struct IssueOperator: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-operator",
+            abstract: "Issue an operator certificate for the JSON API of `meridian serve` (DIR/NAME.pem, DIR/NAME.key).")
+        @Argument(help: "Operator name (letters, digits, hyphens), e.g. ci-bot.") var name: String
+        @Flag(help: "A read-only operator: may query, never apply or set clocks.") var readOnly = false
+        @Option(help: "Where NAME.pem and NAME.key are written.") var dir: String
+        @Option(help: "Certificate directory holding the cluster CA (ca.pem, ca.key).") var certs = "/etc/meridian/certs"
+        @Flag(help: "Replace an existing certificate and key.") var force = false
+
+        func run() throws {
+            do {
+                let files = try PKI.issueOperator(name: name, readOnly: readOnly, certificates: certs, outputDirectory: dir, force: force)
+                print("wrote \(files.certificate), \(files.key) (\(readOnly ? "read-only operator" : "operator"); the client trusts \(files.caCertificate))")
+            } catch { throw fail("\(error)") }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke every certificate issued to NAME (operator, agent or coordinator) and rewrite crl.pem.")
+        @Argument(help: "The certificate's name: an operator, a node, or coordinator.") var name: String
+        @Option(help: "Certificate directory holding the cluster CA and its records.") var certs = "/etc/meridian/certs"
+
+        func run() throws {
+            do {
+                let revocation = try PKI.revoke(name: name, in: certs)
+                let listed = revocation.serials.isEmpty ? "nothing new" : revocation.serials.joined(separator: ", ")
+                let already = revocation.alreadyRevoked.isEmpty ? "" : "; already revoked: \(revocation.alreadyRevoked.joined(separator: ", "))"
+                print("\(name): revoked \(listed)\(already); wrote \(revocation.revocationList) (run `meridian deploy` to give it to the agents; restart `meridian serve` for its API)")
             } catch { throw fail("\(error)") }
         }
     }

@@ -71,6 +71,9 @@ static inline void meridian_general_names_free(GENERAL_NAMES *names) { GENERAL_N
 /// X509_V_ERR_INVALID_PURPOSE, which OpenSSL answers with an `unsupported_certificate` alert.
 int meridian_verify_coordinator_peer(int preverify_ok, X509_STORE_CTX *store);
 int meridian_verify_agent_peer(int preverify_ok, X509_STORE_CTX *store);
+/// The API's peers: exactly one OU, `meridian-operator` or `meridian-operator-read-only`, EKU
+/// clientAuth, not a CA (coordinator and agent certificates are refused as the wrong role).
+int meridian_verify_operator_peer(int preverify_ok, X509_STORE_CTX *store);
 
 /// Why the leaf broke the role policy (the `policy` out-value of meridian_verify_failure).
 enum {
@@ -104,5 +107,18 @@ int meridian_sockaddr_describe(const struct sockaddr_storage *sa, char *host, in
 /// accept4(fd, sa, len, SOCK_CLOEXEC | SOCK_NONBLOCK): the new descriptor is close-on-exec from
 /// its first instant, so a concurrent posix_spawn (chronyc, systemctl) can never inherit it.
 int meridian_accept_cloexec(int fd, struct sockaddr_storage *sa, socklen_t *len);
+
+/// A listening Unix stream socket at `path` (non-blocking, close-on-exec), created with mode
+/// 0600 (umask 0177 around bind, then chmod). A socket file already at `path` is replaced if no
+/// server answers on it; anything else there is left alone. Returns the fd, or -1 with errno set
+/// (EADDRINUSE: a live server answers; EEXIST: not a socket; ENAMETOOLONG: path over 107 bytes).
+int meridian_unix_listen(const char *path, int backlog);
+/// Starts a non-blocking connect to the Unix socket at `path`; the fd, or -1 with errno set.
+/// EINPROGRESS/EAGAIN are reported through *pending = 1 (wait for writable, then SO_ERROR).
+int meridian_unix_connect(const char *path, int *pending);
+/// The uid of the process at the other end of a Unix socket (SO_PEERCRED); 0 or -1 with errno.
+int meridian_peer_uid(int fd, unsigned int *uid);
+/// accept4 on a Unix socket (close-on-exec, non-blocking); no address is returned.
+int meridian_unix_accept(int fd);
 
 #endif

@@ -45,6 +45,7 @@ extension PKI {
         }
         let certificate = try signLeaf(publicKey: key, commonName: node, role: .agent, subjectAltName: expected,
                                        in: directory, validity: validity)
+        try record(certificate, role: .agent, name: node, in: directory)
         return String(decoding: certificate, as: UTF8.self)
     }
 

@@ -63,6 +63,7 @@ public enum PKI {
         // old crl.pem fails every handshake ("CRL signature failure") once deploy copies it out.
         AtomicFile.remove(revocationListPath(in: directory))
         AtomicFile.remove(directory + "/revoked.txt")
+        AtomicFile.remove(issuedRecordsPath(in: directory))
         try PKIFiles.write(try key.pem(), to: files.caKey, mode: 0o600)
         try PKIFiles.write(try certificate.pem(), to: files.caCertificate, mode: 0o644)
         _ = try issueCoordinator(name: "coordinator", in: directory, force: true, validity: .default)
@@ -98,11 +99,14 @@ public enum PKI {
         return try X509Certificate(pem: pem, path: path).summary
     }
 
-    private static func issue(
+    /// Signs with the CA in `directory`, writes the files into `output` (default `directory`) and
+    /// records the serial (see `issuedRecords`).
+    static func issue(
         file: String, commonName: String, role: CertificateRole, subjectAltName: String,
-        in directory: String, force: Bool, validity: CertificateValidity
+        in directory: String, output: String? = nil, force: Bool, validity: CertificateValidity
     ) throws(TransportError) -> IssuedFiles {
-        let files = IssuedFiles(certificate: "\(directory)/\(file).pem", key: "\(directory)/\(file).key",
+        let output = output ?? directory
+        let files = IssuedFiles(certificate: "\(output)/\(file).pem", key: "\(output)/\(file).key",
                                 caCertificate: directory + "/ca.pem")
         if !force {
             for path in [files.key, files.certificate] where AtomicFile.exists(path) {
@@ -114,6 +118,7 @@ public enum PKI {
                                        subjectAltName: subjectAltName, in: directory, validity: validity)
         try PKIFiles.write(try key.pem(), to: files.key, mode: 0o600)
         try PKIFiles.write(certificate, to: files.certificate, mode: 0o644)
+        try record(certificate, role: role, name: commonName, in: directory)
         return files
     }
 
@@ -127,7 +132,7 @@ public enum PKI {
         try builder.addExtensions([
             (NID_basic_constraints, "critical,CA:FALSE"),
             (NID_key_usage, "critical,digitalSignature"),
-            (NID_ext_key_usage, role == .agent ? "serverAuth" : "clientAuth"),
+            (NID_ext_key_usage, role.extendedKeyUsage),
             (NID_subject_alt_name, subjectAltName),
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid:always"),

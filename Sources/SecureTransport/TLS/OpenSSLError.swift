@@ -65,15 +65,17 @@ enum OpenSSLError {
         String(cString: X509_verify_cert_error_string(code))
     }
 
-    /// What a `MERIDIAN_POLICY_*` reason from the verify callback means, for `role` (the role
-    /// the peer should have had).
-    static func policyText(_ policy: Int32, role: CertificateRole) -> String? {
-        let eku = role == .coordinator ? "clientAuth" : "serverAuth"
+    /// What a `MERIDIAN_POLICY_*` reason from the verify callback means, for a peer that should
+    /// have had one of `roles`.
+    static func policyText(_ policy: Int32, roles: [CertificateRole]) -> String? {
+        let names = roles.map(\.rawValue).joined(separator: " or ")
+        let units = roles.map { "OU=\($0.organizationalUnit)" }.joined(separator: " or ")
+        let eku = roles.first?.extendedKeyUsage ?? "clientAuth"
         switch policy {
-        case Int32(MERIDIAN_POLICY_WRONG_OU): return "its subject lacks OU=\(role.organizationalUnit)"
-        case Int32(MERIDIAN_POLICY_SEVERAL_OU): return "its subject carries more than one OU; a \(role.rawValue) certificate has exactly one, OU=\(role.organizationalUnit)"
-        case Int32(MERIDIAN_POLICY_IS_CA): return "it is a CA certificate (CA:TRUE or keyCertSign); a \(role.rawValue) certificate must not be"
-        case Int32(MERIDIAN_POLICY_NO_EKU): return "it has no extended key usage; a \(role.rawValue) certificate needs EKU \(eku)"
+        case Int32(MERIDIAN_POLICY_WRONG_OU): return "its subject lacks \(units)"
+        case Int32(MERIDIAN_POLICY_SEVERAL_OU): return "its subject carries more than one OU; a \(names) certificate has exactly one, \(units)"
+        case Int32(MERIDIAN_POLICY_IS_CA): return "it is a CA certificate (CA:TRUE or keyCertSign); a \(names) certificate must not be"
+        case Int32(MERIDIAN_POLICY_NO_EKU): return "it has no extended key usage; a \(names) certificate needs EKU \(eku)"
         case Int32(MERIDIAN_POLICY_WRONG_EKU): return "its extended key usage lacks \(eku) (or its key usage forbids TLS)"
         default: return nil
         }

@@ -1,14 +1,20 @@
 import ClockSync
 import HostSystem
+import Synchronization
 internal import COpenSSL
 internal import Glibc
 
 /// Owns one `SSL*` over one non-blocking socket.
 ///
-/// `@unchecked Sendable` so it can be handed to the thread that serves it; OpenSSL forbids using
-/// one `SSL*` from two threads at once, so after the hand-over only that thread touches it.
-public final class TLSConnection: @unchecked Sendable {
+/// `@unchecked Sendable` so it can be handed to the thread that serves it. OpenSSL forbids using
+/// one `SSL*` from two threads at once, so every OpenSSL call on it runs under `sslLock`, held
+/// for that one non-blocking call and never across a wait: one thread may read while another
+/// writes (a server pushing notifications), each blocking only in its own `poll`.
+public final class TLSConnection: FrameStream, @unchecked Sendable {
     private let socket: Socket
+    private let sslLock = Mutex(())
+    /// Whom this side accepts (names the rule when the peer's certificate is refused).
+    private let peerRoles: [CertificateRole]
     /// Borrowed by OpenSSL calls while this object lives; freed only by `deinit`.
     let ssl: OpaquePointer
     private let isClient: Bool
@@ -26,6 +32,7 @@ public final class TLSConnection: @unchecked Sendable {
         self.socket = socket
         self.remote = remote
         self.isClient = isClient
+        peerRoles = context.configuration.peer.roles
         guard SSL_set_fd(ssl, socket.fd) == 1 else { throw OpenSSLError.failure(.tls, "cannot attach TLS to socket") }
     }
 
@@ -51,8 +58,8 @@ public final class TLSConnection: @unchecked Sendable {
         to endpoint: Endpoint, context: TLSContext, expectedNode: String?, timeout: Duration, offering session: TLSSession?
     ) throws(TransportError) -> TLSConnection {
         let deadline = ContinuousClock.now + timeout
-        guard context.configuration.role == .coordinator else {
-            throw TransportError(.config, "a TLS client needs a coordinator certificate, not \(context.configuration.role.rawValue)")
+        guard context.configuration.role != .agent else {
+            throw TransportError(.config, "a TLS client needs a coordinator or operator certificate, not \(context.configuration.role.rawValue)")
         }
         let socket = try Socket.connect(to: endpoint, timeout: timeout)
         let connection = try TLSConnection(socket: socket, context: context, remote: endpoint, isClient: true)
@@ -103,23 +110,28 @@ public final class TLSConnection: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: max(1, maxBytes))
         while true {
-            ERR_clear_error()
-            var count = 0
-            let rc = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
-            if rc == 1 {
+            let step = sslLock.withLock { _ -> Step in
+                guard socket.fd >= 0 else { return .failed(TransportError(.closed, "reading from \(remote) failed: connection closed")) }
+                ERR_clear_error()
+                var count = 0
+                let rc = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
+                if rc == 1 { return .done(count) }
+                let code = SSL_get_error(ssl, rc)
+                switch code {
+                case SSL_ERROR_ZERO_RETURN: return .done(0)
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wait(code)
+                case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET || errno == EPIPE: return .done(0)
+                default: return .failed(failure(code, during: "reading from \(remote)", expected: nil))
+                }
+            }
+            switch step {
+            case .done(let count):
                 buffer.removeSubrange(count...)
                 return buffer
-            }
-            let code = SSL_get_error(ssl, rc)
-            switch code {
-            case SSL_ERROR_ZERO_RETURN:
-                return []
-            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            case .wait(let code):
                 try waitForSocket(code, until: deadline, else: "no data from \(remote) within \(timeout)")
-            case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET:
-                return []
-            default:
-                throw failure(code, during: "reading from \(remote)", expected: nil)
+            case .failed(let error):
+                throw error
             }
         }
     }
@@ -129,19 +141,28 @@ public final class TLSConnection: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         var offset = 0
         while offset < bytes.count {
-            ERR_clear_error()
-            var count = 0
-            let rc = bytes.withUnsafeBytes { SSL_write_ex(ssl, $0.baseAddress! + offset, $0.count - offset, &count) }
-            if rc == 1 {
-                offset += count
-                continue
+            let step = sslLock.withLock { _ -> Step in
+                guard socket.fd >= 0 else { return .failed(TransportError(.closed, "writing to \(remote) failed: connection closed")) }
+                ERR_clear_error()
+                var count = 0
+                let rc = bytes.withUnsafeBytes { raw -> Int32 in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return SSL_write_ex(ssl, base + offset, raw.count - offset, &count)
+                }
+                if rc == 1 { return .done(count) }
+                let code = SSL_get_error(ssl, rc)
+                switch code {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wait(code)
+                default: return .failed(failure(code, during: "writing to \(remote)", expected: nil))
+                }
             }
-            let code = SSL_get_error(ssl, rc)
-            switch code {
-            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            switch step {
+            case .done(let count):
+                offset += count
+            case .wait(let code):
                 try waitForSocket(code, until: deadline, else: "\(remote) did not take \(bytes.count) bytes within \(timeout)")
-            default:
-                throw failure(code, during: "writing to \(remote)", expected: nil)
+            case .failed(let error):
+                throw error
             }
         }
     }
@@ -154,8 +175,26 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 
+    /// One non-blocking OpenSSL call's result, taken out of the lock before any wait.
+    private enum Step {
+        case done(Int)
+        case wait(Int32)
+        case failed(TransportError)
+    }
+
+    /// Shuts the socket down both ways (see `FrameStream.interrupt`); a no-op once closed.
+    public func interrupt() {
+        sslLock.withLock { _ in
+            if socket.fd >= 0 { _ = shutdown(socket.fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
     /// Sends close_notify if the session is up (without waiting for the peer's) and closes the socket.
     public func close() {
+        sslLock.withLock { _ in closeLocked() }
+    }
+
+    private func closeLocked() {
         guard socket.fd >= 0 else { return }
         if handshakeDone {
             ERR_clear_error()
@@ -181,10 +220,9 @@ public final class TLSConnection: @unchecked Sendable {
         let verify = recorded != X509_V_OK ? recorded : SSL_get_verify_result(ssl)
         if verify != X509_V_OK && (!handshakeDone || isClient) {
             let reason = OpenSSLError.verifyFailure(verify)
-            let peerRole: CertificateRole = isClient ? .agent : .coordinator
             // OpenSSL's own purpose check (before our callback) fails a leaf whose EKU lacks the role's.
             if policy == 0 && verify == Int(X509_V_ERR_INVALID_PURPOSE) { policy = Int32(MERIDIAN_POLICY_WRONG_EKU) }
-            let why = OpenSSLError.policyText(policy, role: peerRole) ?? OpenSSLError.verifyText(verify)
+            let why = OpenSSLError.policyText(policy, roles: peerRoles) ?? OpenSSLError.verifyText(verify)
             var detail = "\(what) failed: peer certificate rejected: \(reason.explanation) (\(why))"
             if reason == .wrongNode, let expected { detail += "; expected a certificate for \(expected)" }
             return TransportError(.verification(reason), detail)

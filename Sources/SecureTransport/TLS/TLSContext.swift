@@ -46,11 +46,17 @@ public final class TLSContext: @unchecked Sendable {
         if profile.presentsCertificate {
             try Self.loadIdentity(context, configuration)
         }
-        if server {
+        guard server == (configuration.peer != .agent) else {
+            throw TransportError(.config, "a context presenting the \(configuration.role.rawValue) certificate cannot accept \(configuration.peer.roles.map(\.rawValue).joined(separator: " or ")) peers: a server presents an agent certificate and accepts coordinators or operators, a client accepts agents")
+        }
+        switch configuration.peer {
+        case .coordinator:
             // The agent demands a client certificate with the coordinator role; OpenSSL's
             // default purpose check for a server also requires EKU clientAuth.
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, meridian_verify_coordinator_peer)
-        } else {
+        case .operators:
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, meridian_verify_operator_peer)
+        case .agent:
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, meridian_verify_agent_peer)
         }
         SSL_CTX_set_verify_depth(context, 2)

@@ -1,11 +1,12 @@
 import SecureTransport
 
-/// The agent's connection accounting (guarded by `AgentServer`'s mutex): connections still in
+/// The server's connection accounting (guarded by `RPCServer`'s mutex): connections still in
 /// their TLS handshake, in all and per source address, and authenticated ones.
 struct Admission {
     struct Pending {
         var source: String
-        var interrupter: ConnectionInterrupter
+        /// nil for a local connection, which has no handshake to cut off.
+        var interrupter: ConnectionInterrupter?
         var evicted = false
     }
 
@@ -60,11 +61,11 @@ struct Admission {
         guard pending[id]?.evicted == false else { return }
         pending[id]?.evicted = true
         evictedCount += 1
-        pending[id]?.interrupter.interrupt()
+        pending[id]?.interrupter?.interrupt()
     }
 
     /// Records an admitted connection; ids grow, so the smallest is the oldest.
-    mutating func register(source: String, interrupter: ConnectionInterrupter) -> UInt64 {
+    mutating func register(source: String, interrupter: ConnectionInterrupter?) -> UInt64 {
         nextID += 1
         pending[nextID] = Pending(source: source, interrupter: interrupter)
         return nextID

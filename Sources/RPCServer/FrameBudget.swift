@@ -1,7 +1,7 @@
 import HostSystem
 import Synchronization
 
-/// The agent's memory budget for frames in flight, shared by all connections.
+/// The server's memory budget for frames in flight, shared by all connections.
 ///
 /// A frame reserves `cost(of:)` bytes as soon as its header announces its length, before its
 /// payload is buffered, and releases them once it has been answered. The cost counts the parse:
