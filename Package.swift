@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "RPCServer"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .target(name: "MeridianService",
-                dependencies: ["Coordinator", "HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore",
+                dependencies: ["Coordinator", "HostSystem", "SecureTransport", "RPCServer", "WireProtocol", "ClockSync", "JSONCore",
                                .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .executableTarget(
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "SecureTransport", "RPCServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -7,7 +7,23 @@ import Synchronization
 public final class APIConnection: Sendable {
     public typealias Push = @Sendable (_ method: String, _ params: JSONValue) -> Bool
 
+    /// What the transport offers beyond pushes; `immediate` when there is no transport (tests).
+    public struct Hooks: Sendable {
+        /// Runs a body once the answer to the request being handled has been sent, so a job's
+        /// first notification follows the answer that named it.
+        public var whenAnswered: @Sendable (@escaping @Sendable () -> Void) -> Void
+        /// Lets the peer stay silent past the idle timeout (it listens to pushes).
+        public var holdOpen: @Sendable () -> Void
+
+        public init(whenAnswered: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void, holdOpen: @escaping @Sendable () -> Void) {
+            self.whenAnswered = whenAnswered; self.holdOpen = holdOpen
+        }
+
+        public static let immediate = Hooks(whenAnswered: { $0() }, holdOpen: {})
+    }
+
     public let peer: APIPeer
+    public let hooks: Hooks
     private let push: Push
 
     private struct Inner {
@@ -19,8 +35,9 @@ public final class APIConnection: Sendable {
 
     /// `push` sends a JSON-RPC notification on this connection without blocking (the transport
     /// queues it, bounded) and answers false once the connection is gone.
-    public init(peer: APIPeer, push: @escaping Push) {
+    public init(peer: APIPeer, hooks: Hooks = .immediate, push: @escaping Push) {
         self.peer = peer
+        self.hooks = hooks
         self.push = push
     }
 

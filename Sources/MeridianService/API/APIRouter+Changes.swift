@@ -11,7 +11,7 @@ extension APIRouter {
     /// as a detached task (its blocking work on FanOut's dedicated threads, as in the CLI), writes
     /// every progress line to the job journal and, as `job.progress`, to the connection that
     /// started it; `job.finished` ends it there. A closed connection does not stop the job.
-    /// Notifications may arrive before the answer with the id: clients queue them.
+    /// The job starts once the answer with its id is sent, so that answer comes first.
     func apply(_ raw: JSONValue?, _ connection: APIConnection) throws(RPCError) -> JSONValue {
         guard !connection.peer.isReadOnly else { throw APIError.forbidden(APIMethod.apply.rawValue, peer: connection.peer) }
         let params = try APIParams(raw, method: APIMethod.apply.rawValue,
@@ -27,8 +27,11 @@ extension APIRouter {
         let lock = try takeLock(ApplyLock.Holder(who: who, job: id, action: "apply"))
         jobs.begin(id, startedBy: who)
         let actions = dependencies.actions
-        Task.detached {
-            let outcome = await actions.apply(request) { line in
+        let wanted = request
+        // Progress may be minutes apart (a settle wait): the peer need not talk meanwhile.
+        connection.hooks.holdOpen()
+        connection.hooks.whenAnswered { Task.detached {
+            let outcome = await actions.apply(wanted) { line in
                 let time = WallClock.now().asDouble
                 jobs.progress(id, line: line, at: time)
                 connection.notify(APIMethod.Notification.jobProgress.rawValue,
@@ -39,7 +42,7 @@ extension APIRouter {
             guard case .object(var members)? = jobs.job(id)?.json else { return }
             members["status"] = outcome.status ?? .null
             connection.notify(APIMethod.Notification.jobFinished.rawValue, .object(members))
-        }
+        } }
         return .object(["job": .string(id)])
     }
 

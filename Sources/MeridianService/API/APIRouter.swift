@@ -177,6 +177,7 @@ public final class APIRouter: Sendable {
     private func subscribe(_ raw: JSONValue?, _ connection: APIConnection) throws(RPCError) -> JSONValue {
         _ = try APIParams(raw, method: APIMethod.subscribe.rawValue, known: [])
         let state = dependencies.state
+        connection.hooks.holdOpen()
         _ = connection.subscribe {
             state.observeEvents { [weak connection] event in
                 _ = connection?.notify(APIMethod.Notification.event.rawValue, event.json)
