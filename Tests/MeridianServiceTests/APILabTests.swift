@@ -29,14 +29,18 @@ import WireProtocol
         return here.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
     }
 
-    /// The service's pieces as `meridian serve` wires them, minus the watch loop: the refresh
+    var socketPath: String { directory.path + "/run/api.sock" }
+
+    /// The API as `meridian serve` makes it (`APIServer.make`), minus the watch loop: the refresh
     /// closure surveys, records the history and publishes.
     func service(_ cluster: ClusterFile, context: TLSContext) throws -> APIServer {
-        let stateDir = directory.path + "/state"
-        try AtomicFile.makeDirectories(stateDir)
+        var configuration = ServeConfiguration()
+        configuration.stateDirectory = directory.path + "/state"
+        configuration.apiSocket = socketPath
+        configuration.apiListen = "127.0.0.2:17481"
+        try AtomicFile.makeDirectories(configuration.stateDirectory)
         let state = ServiceState(clusterName: cluster.name, startedAt: WallClock.now().asDouble)
-        let history = try HistoryStore(path: stateDir + "/history.db")
-        let jobs = try JobManager(journalPath: stateDir + "/jobs.jsonl", log: { _ in })
+        let history = try HistoryStore(path: configuration.historyPath)
         let refresh: @Sendable () -> Snapshot? = {
             let start = WallClock.now().asDouble
             let nodes = BlockingWait.run { await Survey.run(cluster, context: context) }
@@ -46,14 +50,8 @@ import WireProtocol
             state.publish(snapshot)
             return snapshot
         }
-        let router = APIRouter(.init(state: state, history: history, jobs: jobs,
-                                     actions: .live(cluster: cluster, clusterPath: layout.clusterFile, context: context),
-                                     lockPath: ApplyLock.path(besideClusterFile: layout.clusterFile),
-                                     nodes: cluster.nodes.map(\.name.description), refresh: refresh))
-        let certs = cluster.certificateDirectory
-        let tls = try APIServer.serverTLS(caPath: certs + "/ca.pem", certificatePath: certs + "/node1.pem", keyPath: certs + "/node1.key",
-                                          crlPath: PKI.revocationListPath(in: certs))
-        let server = try APIServer(router: router, tls: (Endpoint(host: "127.0.0.2", port: 0), tls), socketPath: nil, log: { _ in })
+        let server = try APIServer.make(cluster: cluster, clusterPath: layout.clusterFile, coordinator: context, configuration: configuration,
+                                        state: state, history: history, refresh: refresh, log: { _ in })
         try server.start()
         return server
     }
@@ -133,6 +131,17 @@ import WireProtocol
         let points = try await blocking { try client.call("history.query", #"{"node":"node2","since_seconds":3600}"#) }["result"]?["points"]?.arrayValue ?? []
         #expect(points.count >= 2)
         #expect(points.first?["offset_seconds"]?.doubleValue.map { abs($0 - 1.0) < 0.2 } == true, "\(points.first ?? .null)")
+
+        // The local socket: no TLS, the peer is the uid the kernel reports.
+        let socket = socketPath
+        let local = try await blocking { () throws -> JSONValue in
+            let connection = FramedConnection(try LocalConnection.connect(path: socket, timeout: .seconds(5)), maxPayload: 16 << 20)
+            defer { connection.close() }
+            try connection.writeFrame(Array(#"{"jsonrpc":"2.0","id":1,"method":"api.hello","params":{"client_version":"t","protocol_versions":[1]}}"#.utf8), timeout: .seconds(5))
+            guard let answer = try connection.readFrame(timeout: .seconds(10)) else { throw TransportError(.closed, "the local socket closed") }
+            return try JSONValue(parsing: answer)
+        }
+        #expect(local["result"]?["role"] == .string("local"), "\(local)")
 
         // The Python example, against the same server: status, then an apply (nothing left to
         // change) with its progress.

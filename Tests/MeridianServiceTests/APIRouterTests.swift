@@ -2,6 +2,7 @@ import HostSystem
 import JSONCore
 @testable import MeridianService
 import Testing
+import TestSupport
 import WireProtocol
 
 /// Every malformed request gets its JSON-RPC error, naming the field; the read-only role is
@@ -153,5 +154,59 @@ import WireProtocol
             Issue.record("the apply lock stayed held after clock.set"); return
         }
         lock.release()
+    }
+}
+
+/// protocol/vectors/api-requests.json through the router: each request gets the documented error
+/// code, or a result that follows the documented schema (protocol/schemas/api-*.schema.json).
+@Suite struct APIVectorTests {
+    static func vectors(file: StaticString = #filePath) throws -> [JSONValue] {
+        var parts = "\(file)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let path = parts.joined(separator: "/") + "/protocol/vectors/api-requests.json"
+        return try JSONValue(parsing: Array(try readText(path).utf8)).arrayValue ?? []
+    }
+
+    @Test func everyVectorAnswersAsDocumented() async throws {
+        let vectors = try Self.vectors()
+        #expect(vectors.count >= 15)
+        for vector in vectors {
+            let name = vector["name"]?.stringValue ?? "?"
+            let fixture = try APIFixture()
+            fixture.state.publish(try APIFixture.snapshot(time: WallClock.now().asDouble - 3))
+            try fixture.history.record([NodeSample(node: "node2", time: WallClock.now().asDouble - 60, offsetSeconds: 1.0, synced: true,
+                                                   reachable: true, state: .critical, reasons: ["fast"])])
+            let peer = vector["peer"] == .string("read-only operator") ? APIPeer(.readOnlyOperator(name: "bob")) : APIPeer(.operator(name: "alice"))
+            let (connection, _) = await fixture.connect(peer, hello: vector["hello"] != .bool(false))
+            let payload = try #require(vector["request"]).encodedBytes()
+            guard case .success(let request) = RPCCodec.decodeRequest(payload) else { Issue.record("\(name): the vector's request does not decode"); continue }
+            let answer = await fixture.call(connection, request.method, request.params)
+            if let code = vector["expect_error"]?.intValue {
+                #expect(answer.error?.code == Int(code), "\(name): \(answer)")
+            } else {
+                let result = try #require(answer.value, "\(name): \(answer)")
+                if let schema = vector["expect_schema"]?.stringValue {
+                    #expect(SchemaCheck.violations(of: result, against: try SchemaCheck.load(schema)) == [], "\(name)")
+                }
+            }
+        }
+    }
+
+    /// A finished job and its notifications follow their schemas too.
+    @Test func jobAndNotificationsFollowTheirSchemas() async throws {
+        let fixture = try APIFixture()
+        let (connection, notes) = await fixture.connect(APIPeer(.operator(name: "alice")))
+        let id = try #require(await fixture.call(connection, "cluster.apply", nil).value?["job"]?.stringValue)
+        #expect(await fixture.wait { notes.methods().last == "job.finished" })
+        for note in notes.all {
+            let schema = note.method == "job.progress" ? "api-job-progress.schema.json" : "api-job-finished.schema.json"
+            #expect(SchemaCheck.violations(of: note.params, against: try SchemaCheck.load(schema)) == [], "\(note.method)")
+        }
+        let job = try #require(await fixture.call(connection, "cluster.job", ["job": .string(id)]).value)
+        #expect(SchemaCheck.violations(of: job, against: try SchemaCheck.load("api-job-result.schema.json")) == [])
+        // The schema can fail: a job without its state does not pass.
+        guard case .object(var broken) = job else { return }
+        broken["state"] = nil
+        #expect(!SchemaCheck.violations(of: .object(broken), against: try SchemaCheck.load("api-job-result.schema.json")).isEmpty)
     }
 }
