@@ -154,6 +154,17 @@ import WireProtocol
         #expect(python.stdout.contains("as operator ops"))
         #expect(python.stdout.contains("  progress: time servers: node1"), "\(python.stdout)")
         #expect(python.stdout.contains("cluster.job says: finished"))
+
+        // meridian_client.py --api, as scripts/test-python-client.sh runs it: a read-only
+        // operator's apply is -32011 (exit 2).
+        let target = "\(endpoint.host):\(endpoint.port)"
+        let refusedByPython = try await DedicatedThread.run(name: "api-python") {
+            try ChildProcess.run(["/usr/bin/python3", Self.repository + "/protocol/client/meridian_client.py", "--api",
+                                  "--ca", certs + "/ca.pem", "--cert", viewer.certificatePath, "--key", viewer.keyPath,
+                                  "--node", "node1", target, "cluster.apply"], timeout: .seconds(60))
+        }
+        #expect(refusedByPython.status == 2, "\(refusedByPython.stdout)\(refusedByPython.stderr)")
+        #expect(refusedByPython.stdout.contains(#""code": -32011"#))
     }
 }
 

@@ -1,6 +1,7 @@
 import Coordinator
 import HostSystem
 import JSONCore
+import Synchronization
 import WireProtocol
 
 /// Answers API requests: one typed handler per `APIMethod`, params read strictly (`APIParams`),
@@ -30,6 +31,9 @@ public final class APIRouter: Sendable {
     }
 
     let dependencies: Dependencies
+    /// The last snapshot's status as JSON (by its survey time): building it (verdicts, reasons)
+    /// for every `cluster.status` cost more than the rest of the round trip.
+    private let statusCache = Mutex<(time: Double, json: JSONValue)?>(nil)
 
     public init(_ dependencies: Dependencies) { self.dependencies = dependencies }
 
@@ -99,7 +103,10 @@ public final class APIRouter: Sendable {
         guard let snapshot else {
             throw APIError.unavailable("unavailable: no survey has finished yet; retry in a few seconds or send {\"refresh\": true}")
         }
-        guard case .object(var members) = snapshot.status.json else { throw RPCError(code: RPCError.internalError, message: "status is not an object") }
+        let cached = statusCache.withLock { $0?.time == snapshot.time ? $0?.json : nil }
+        let json = cached ?? snapshot.status.json
+        if cached == nil { statusCache.withLock { $0 = (snapshot.time, json) } }
+        guard case .object(var members) = json else { throw RPCError(code: RPCError.internalError, message: "status is not an object") }
         members["age_seconds"] = .number(max(0, WallClock.now().asDouble - snapshot.time))
         members["surveyed_at"] = .number(snapshot.time)
         members["survey_duration_seconds"] = .number(snapshot.durationSeconds)
