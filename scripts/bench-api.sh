@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-debug}
-swift build -c "$BUILD" --build-tests >/dev/null
-MERIDIAN_BENCH=1 swift test -c "$BUILD" --skip-build --filter APIBenchmark 2>&1 | grep '^bench:'
+# The benchmark reads internals (@testable): a release build needs testing enabled.
+flags=(); [ "$BUILD" = release ] && flags=(-Xswiftc -enable-testing)
+swift build -c "$BUILD" --build-tests "${flags[@]}" >/dev/null
+MERIDIAN_BENCH=1 swift test -c "$BUILD" --skip-build "${flags[@]}" --filter APIBenchmark 2>&1 | grep '^bench:'

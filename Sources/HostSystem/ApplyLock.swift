@@ -68,9 +68,13 @@ public final class ApplyLock: Sendable {
     /// The descriptor, -1 once released.
     private let fd: Mutex<Int32>
 
-    private init(path: String, fd: Int32) {
+    /// False when the lock file could only be opened read-only (its holder line stays as it was).
+    public let writable: Bool
+
+    private init(path: String, fd: Int32, writable: Bool) {
         self.path = path
         self.fd = Mutex(fd)
+        self.writable = writable
     }
 
     deinit { release() }
@@ -82,8 +86,17 @@ public final class ApplyLock: Sendable {
 
     /// Takes the lock without waiting, or reports who holds it.
     public static func acquire(at path: String, holder: Holder) throws(HostError) -> Attempt {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw HostError(.io, "cannot open the apply lock \(path): \(Errno.current)") }
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        var writable = true
+        if descriptor < 0 && (errno == EROFS || errno == EACCES) {
+            // A sandboxed service (ProtectSystem=strict) may only read the cluster file's
+            // directory: flock works on a read-only descriptor, the holder line cannot be written.
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            writable = false
+        }
+        guard descriptor >= 0 else {
+            throw HostError(.io, "cannot open the apply lock \(path): \(Errno.current) (a sandboxed service needs ReadWritePaths= for it)")
+        }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let error = errno
             if error == EINTR { continue }
@@ -91,6 +104,7 @@ public final class ApplyLock: Sendable {
             if error == EWOULDBLOCK { return .busy(currentHolder(at: path)) }
             throw HostError(.io, "cannot lock \(path): \(Errno(rawValue: error))")
         }
+        guard writable else { return .acquired(ApplyLock(path: path, fd: descriptor, writable: false)) }
         let bytes = holder.json.encodedBytes() + [0x0A]
         var failure: String?
         if ftruncate(descriptor, 0) != 0 { failure = "truncate: \(Errno.current)" }
@@ -104,7 +118,7 @@ public final class ApplyLock: Sendable {
             close(descriptor)
             throw HostError(.io, "cannot record the apply lock's holder in \(path): \(failure)")
         }
-        return .acquired(ApplyLock(path: path, fd: descriptor))
+        return .acquired(ApplyLock(path: path, fd: descriptor, writable: true))
     }
 
     /// The holder named in the file. A holder that just took the lock may not have written its
@@ -131,7 +145,7 @@ public final class ApplyLock: Sendable {
     public func release() {
         fd.withLock { descriptor in
             guard descriptor >= 0 else { return }
-            _ = ftruncate(descriptor, 0)
+            if writable { _ = ftruncate(descriptor, 0) }
             close(descriptor)  // closing the only descriptor of the description releases the flock
             descriptor = -1
         }

@@ -77,6 +77,19 @@ struct APIBenchmark {
             return [("cluster.status, 32 nodes", status, statusBytes), ("history.query, one node's 24 h (2880 points)", points, pointBytes)]
         }
         for (label, samples, bytes) in figures { Self.report(label, samples, bytes: bytes) }
+        // Where a history answer's time goes: the store's read, the JSON values, their encoding.
+        var read: [Duration] = [], build: [Duration] = [], encode: [Duration] = []
+        for _ in 0..<30 {
+            let t0 = ContinuousClock.now
+            let points = try history.points(node: "node2", since: now - 86_400)
+            let t1 = ContinuousClock.now
+            let json = JSONValue.array(points.map(\.json))
+            let t2 = ContinuousClock.now
+            _ = json.encodedBytes()
+            read.append(t1 - t0); build.append(t2 - t1); encode.append(ContinuousClock.now - t2)
+        }
+        func p50(_ samples: [Duration]) -> String { String(format: "%.3f ms", samples.sorted()[samples.count / 2].seconds * 1000) }
+        print("bench: history.query split (p50): store read \(p50(read)), JSON values \(p50(build)), encoding \(p50(encode))")
         #expect(figures.count == 2)
     }
 }
