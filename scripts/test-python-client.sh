@@ -7,7 +7,7 @@ bin=$(swift build --show-bin-path)
 work=$(mktemp -d /tmp/meridian-pyclient.XXXXXX)
 agent=""
 serve=""
-cleanup() { [ -n "$serve" ] && kill "$serve" 2>/dev/null; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [ -n "$serve" ]; then kill "$serve" 2>/dev/null || true; fi; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 "$bin/meridian" ca init --dir "$work" >/dev/null
 "$bin/meridian" ca issue pynode --address 127.0.0.44 --dir "$work" >/dev/null
@@ -63,7 +63,8 @@ check "python client: agent still serves" '"uptime_seconds"' "${client[@]}" agen
 # The coordinator service's JSON API (protocol/API.md), with operator certificates. Read-only
 # checks only: this agent's root is the real /, so nothing here may apply. (The lab test
 # APILabTests runs the apply and examples/status_and_apply.py against the lab.)
-if "$bin/meridian" serve --help >/dev/null 2>&1; then
+# ArgumentParser answers --help of an unknown subcommand with the root help, exit 0: look for serve's own option.
+if "$bin/meridian" serve --help 2>&1 | grep -q -- "--config"; then
     printf '{"name":"py","time_servers":["pynode"],"subnets":["127.0.0.0/8"],"timezone":"UTC","certs_dir":"%s","nodes":[{"name":"pynode","address":"127.0.0.44"}]}\n' \
         "$work" >"$work/cluster.json"
     printf '{"api_listen":"127.0.0.44:7481","api_socket":"%s/api.sock","state_dir":"%s/state","http_listen":"127.0.0.44:9746","interval_seconds":5}\n' \
