@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "RPCServer"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore"], swiftSettings: strict),
         .target(name: "MeridianService",
-                dependencies: ["Coordinator", "HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "JSONCore",
+                dependencies: ["Coordinator", "HostSystem", "SecureTransport", "RPCServer", "WireProtocol", "ClockSync", "JSONCore",
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: strict),
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"],
+        .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "SecureTransport", "RPCServer", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "MeridianService", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),
     ]

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bin=$(swift build --show-bin-path)
 work=$(mktemp -d /tmp/meridian-pyclient.XXXXXX)
 agent=""
-cleanup() { [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$work"; }
+serve=""
+cleanup() { if [ -n "$serve" ]; then kill "$serve" 2>/dev/null || true; fi; [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 "$bin/meridian" ca init --dir "$work" >/dev/null
 "$bin/meridian" ca issue pynode --address 127.0.0.44 --dir "$work" >/dev/null
@@ -58,5 +59,41 @@ except OSError as error:
     sys.exit("connection dropped without a TLS alert: %s" % error)
 PY'
 check "python client: agent still serves" '"uptime_seconds"' "${client[@]}" agent.ping
+
+# The coordinator service's JSON API (protocol/API.md), with operator certificates. Read-only
+# checks only: this agent's root is the real /, so nothing here may apply. (The lab test
+# APILabTests runs the apply and examples/status_and_apply.py against the lab.)
+# ArgumentParser answers --help of an unknown subcommand with the root help, exit 0: look for serve's own option.
+if "$bin/meridian" serve --help 2>&1 | grep -q -- "--config"; then
+    printf '{"name":"py","time_servers":["pynode"],"subnets":["127.0.0.0/8"],"timezone":"UTC","certs_dir":"%s","nodes":[{"name":"pynode","address":"127.0.0.44"}]}\n' \
+        "$work" >"$work/cluster.json"
+    printf '{"api_listen":"127.0.0.44:7481","api_socket":"%s/api.sock","state_dir":"%s/state","http_listen":"127.0.0.44:9746","interval_seconds":5}\n' \
+        "$work" "$work" >"$work/serve.json"
+    mkdir -p "$work/state"
+    "$bin/meridian" ca issue-operator pyops --dir "$work/ops" --certs "$work" >/dev/null
+    "$bin/meridian" ca issue-operator pyviewer --read-only --dir "$work/ops" --certs "$work" >/dev/null
+    "$bin/meridian" serve --cluster "$work/cluster.json" --config "$work/serve.json" 2>"$work/serve.log" & serve=$!
+    for _ in $(seq 200); do grep -q "API listening on 127.0.0.44" "$work/serve.log" 2>/dev/null && break; sleep 0.05; done
+    api=(python3 protocol/client/meridian_client.py --api --ca "$work/ca.pem" --cert "$work/ops/pyops.pem"
+         --key "$work/ops/pyops.key" --node pynode 127.0.0.44:7481)
+    viewer=(python3 protocol/client/meridian_client.py --api --ca "$work/ca.pem" --cert "$work/ops/pyviewer.pem"
+            --key "$work/ops/pyviewer.key" --node pynode 127.0.0.44:7481)
+    check "python api client: api.hello as an operator" '"read_only": false' "${api[@]}" api.hello
+    check "python api client: cluster.status has its age" '"age_seconds"' "${api[@]}" cluster.status '{"refresh": true}'
+    check "python api client: cluster.plan" '"chrony_diff"' "${api[@]}" cluster.plan
+    check "python api client: read-only operator refused apply (-32011)" '"code": -32011' \
+        bash -c '"$@"; [ $? = 2 ]' _ "${viewer[@]}" cluster.apply
+    check "python api client: read-only operator may read" '"read_only": true' "${viewer[@]}" api.hello
+    check "python api client: unknown method is -32601" '"code": -32601' bash -c '"$@"; [ $? = 2 ]' _ "${api[@]}" cluster.nope
+    check "python api client: bad params named" 'missing field' \
+        bash -c '"$@"; [ $? = 2 ]' _ "${api[@]}" history.query '{"node": "pynode"}'
+    check "python api client: coordinator certificate refused as wrong role" 'wrong role' \
+        bash -c '! "$@"' _ python3 protocol/client/meridian_client.py --api --ca "$work/ca.pem" --cert "$work/coordinator.pem" \
+        --key "$work/coordinator.key" --node pynode 127.0.0.44:7481 cluster.status
+    check "python api example: status" 'cluster py: ' python3 protocol/client/examples/status_and_apply.py --status-only \
+        --ca "$work/ca.pem" --cert "$work/ops/pyops.pem" --key "$work/ops/pyops.key" --node pynode 127.0.0.44:7481
+else
+    echo "skip python api client: this build has no \`meridian serve\`"
+fi
 echo "pyclient: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -36,8 +36,8 @@ public final class Service: Sendable {
         let started = WallClock.now().asDouble
         let directory = configuration.stateDirectory
         do {
-            try AtomicFile.makeDirectories(directory, mode: 0o750)
-            try AtomicFile.setPermissions(directory, 0o750)
+            try AtomicFile.makeDirectories(directory, mode: 0o700)
+            try AtomicFile.setPermissions(directory, 0o700)
         } catch {
             throw ServiceError(.io, "state_dir \(directory): \(error)")
         }

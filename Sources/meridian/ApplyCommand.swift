@@ -23,6 +23,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (cluster, context, path) = try options.load()
+        let lock = try ApplyLockGate.take(beside: path, action: "apply")
+        defer { lock.release() }
         var applyOptions = Apply.Options(journalPath: journal ?? AtomicFile.parentDirectory(of: path) + "/apply-journal.jsonl")
         applyOptions.concurrency = concurrency
         applyOptions.syncWaitSeconds = syncWait
@@ -39,5 +41,24 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         print(json ? report.status.json.prettyText : StatusTable.render(report.status))
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+/// One apply at a time, whoever starts it: the CLI takes the same lock as `meridian serve`
+/// (`apply.lock` beside the cluster file) and, when it is held, prints the words the API's -32010
+/// answer carries and exits 75 (EX_TEMPFAIL: try again later).
+enum ApplyLockGate {
+    static let busyExit = ExitCode(75)
+
+    static func take(beside clusterFile: String, action: String) throws -> ApplyLock {
+        let path = ApplyLock.path(besideClusterFile: clusterFile)
+        let attempt: ApplyLock.Attempt
+        do { attempt = try ApplyLock.acquire(at: path, holder: .commandLine(action: action)) } catch {
+            throw fail("\(error)", code: ExitStatus.unknown)
+        }
+        switch attempt {
+        case .acquired(let lock): return lock
+        case .busy(let holder): throw fail(ApplyLock.busyMessage(holder), code: busyExit)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import HostSystem
 import ArgumentParser
 import ClockSync
 import Coordinator
@@ -23,13 +24,15 @@ struct ClockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (cluster, context, _) = try options.load()
+            let (cluster, context, path) = try options.load()
             let target: ClockSet.Target
             if let time {
                 do { target = .absolute(try CivilTime.parseAdminTime(time)) } catch { throw fail("\(error)", code: ExitCode(64)) }
             } else {
                 target = .here
             }
+            let lock = try ApplyLockGate.take(beside: path, action: "clock set")
+            defer { lock.release() }
             let outcomes: [ClockSet.Outcome]
             do { outcomes = try await ClockSet.run(cluster, context: context, target: target, force: force) } catch {
                 throw fail("\(error)", code: ExitStatus.critical)

@@ -20,13 +20,23 @@ import TestSupport
         layout = LabLayout(directory: directory.path)
     }
 
-    deinit { Lab.down(layout) }
+    /// This test's turn at the lab's addresses (other suites start labs too: `LabTurn`).
+    var holdsTurn = false
+
+    deinit {
+        Lab.down(layout)
+        if holdsTurn { LabTurn.shared.release() }
+    }
 
     func up() async throws -> (ClusterFile, TLSContext) {
         let build = AgentProcess.buildDirectory
         var request = Lab.Request(directory: directory.path, meridianBinary: build + "/meridian", agentBinary: build + "/meridian-agent")
         request.nodes = 3
         request.skews = ["node3": 2.5]
+        if !holdsTurn {
+            await LabTurn.shared.acquire()
+            holdsTurn = true
+        }
         let cluster = try await Lab.start(request)
         return (cluster, try CertificateDirectory(path: cluster.certificateDirectory).coordinatorContext())
     }

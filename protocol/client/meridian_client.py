@@ -8,7 +8,13 @@ frames, `agent.hello` first.
     python3 meridian_client.py --ca ca.pem --cert coordinator.pem --key coordinator.key \
         --node pve1 192.168.1.10:7480 time.probe
 
-Exit status: 0 success, 2 the agent answered with a JSON-RPC error, 1 connection/TLS trouble.
+With --api it talks to the coordinator service instead (`meridian serve`, protocol/API.md), with
+an operator certificate; `ApiClient` is the class to import for automation:
+
+    python3 meridian_client.py --api --ca ca.pem --cert ops.pem --key ops.key --node pve1 \
+        192.168.1.10:7481 cluster.status
+
+Exit status: 0 success, 2 the peer answered with a JSON-RPC error, 1 connection/TLS trouble.
 """
 import argparse
 import json
@@ -133,6 +139,101 @@ class MeridianClient:
         return data
 
 
+API_PORT = 7481
+API_MAX_FRAME = 16 << 20  # protocol/API.md: history answers may exceed the agents' 1 MiB
+API_PROTOCOL_VERSIONS = [1]
+
+
+class ApiClient(MeridianClient):
+    """A client of the coordinator service's JSON API (protocol/API.md): the same framing and
+    TLS profile as the agents, an **operator** certificate (`meridian ca issue-operator`),
+    `api.hello` first. The service pushes notifications (`job.progress`, `job.finished`,
+    `event`) between answers; `call` keeps them in `self.notifications` for `next_notification`.
+
+    Over the local socket (`socket_path`, root only, no TLS) pass ca/cert/key as None.
+    """
+
+    def __init__(self, host, port, node, ca, cert, key, timeout=30.0, socket_path=None):
+        self.socket_path = socket_path
+        if socket_path is None:
+            super().__init__(host, port, node, ca, cert, key, timeout)
+        else:
+            self.host, self.port, self.node, self.timeout = socket_path, 0, None, timeout
+            self.sock, self.next_id, self.hello = None, 1, None
+        self.notifications = []
+
+    def connect(self):
+        if self.socket_path is not None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(self.socket_path)
+        else:
+            raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            try:
+                self.sock = self.context.wrap_socket(raw, server_hostname=self.node)
+            except Exception:
+                raw.close()
+                raise
+            # The service presents the master's agent certificate.
+            self._check_role(self.sock.getpeercert())
+        self.hello = self.call("api.hello", {"client_version": CLIENT_VERSION, "protocol_versions": API_PROTOCOL_VERSIONS})
+        return self.hello
+
+    def call(self, method, params=None):
+        request = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        self.next_id += 1
+        if params is not None:
+            request["params"] = params
+        self._send(json.dumps(request, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        while True:
+            message = self._read_message()
+            if "id" not in message:  # a notification: keep it for next_notification
+                self.notifications.append(message)
+                continue
+            if "error" in message:
+                raise RPCError(message["error"])
+            if message.get("id") != request["id"]:
+                raise ValueError("answer carries id %r, expected %r" % (message.get("id"), request["id"]))
+            return message["result"]
+
+    def next_notification(self, timeout=None):
+        """The next notification as (method, params), waiting up to `timeout` seconds (None:
+        the client's timeout). Raises socket.timeout when none came."""
+        if self.notifications:
+            message = self.notifications.pop(0)
+            return message.get("method"), message.get("params")
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        try:
+            message = self._read_message()
+        finally:
+            self.sock.settimeout(self.timeout)
+        if "id" in message:
+            raise ValueError("unexpected answer %r while waiting for a notification" % message)
+        return message.get("method"), message.get("params")
+
+    def apply(self, on_progress=None, **options):
+        """Runs `cluster.apply` and waits for its end: `on_progress(line)` for every
+        `job.progress` line; returns the `job.finished` params (state, steps, verdict, status)."""
+        job = self.call("cluster.apply", options or None)["job"]
+        while True:
+            method, params = self.next_notification(timeout=3600)
+            if not params or params.get("job") != job:
+                continue
+            if method == "job.progress" and on_progress is not None:
+                on_progress(params.get("line", ""))
+            elif method == "job.finished":
+                return params
+
+    def _read_message(self):
+        return json.loads(self._receive().decode("utf-8"))
+
+    def _receive(self):
+        (length,) = struct.unpack(">I", self._exactly(4))
+        if length == 0 or length > API_MAX_FRAME:
+            raise ValueError("invalid frame length %d" % length)
+        return self._exactly(length)
+
+
 def parse_target(text):
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -146,25 +247,30 @@ def parse_target(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Call one method of a Meridian agent.")
     parser.add_argument("--ca", required=True, help="cluster CA certificate (ca.pem)")
-    parser.add_argument("--cert", required=True, help="coordinator certificate")
-    parser.add_argument("--key", required=True, help="coordinator private key")
+    parser.add_argument("--cert", required=True, help="coordinator certificate (with --api: an operator certificate)")
+    parser.add_argument("--key", required=True, help="its private key")
     parser.add_argument("--node", help="node name (or address) the agent's certificate must carry; default: the host")
     parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--api", action="store_true",
+                        help="talk to the coordinator service's JSON API (operator certificate, api.hello, port %d)" % API_PORT)
     parser.add_argument("target", help="HOST[:PORT] of the agent")
     parser.add_argument("method", nargs="?", default="agent.ping")
     parser.add_argument("params", nargs="?", help="params as JSON")
     args = parser.parse_args(argv)
 
     host, port = parse_target(args.target)
+    if args.api and ":" not in args.target.rpartition("]")[2]:
+        port = API_PORT
     try:
         params = json.loads(args.params) if args.params else None
     except json.JSONDecodeError as error:
         print("meridian_client: params are not valid JSON: %s" % error, file=sys.stderr)
         return 1
-    client = MeridianClient(host, port, args.node or host, args.ca, args.cert, args.key, args.timeout)
+    kind = ApiClient if args.api else MeridianClient
+    client = kind(host, port, args.node or host, args.ca, args.cert, args.key, args.timeout)
     try:
         hello = client.connect()
-        result = hello if args.method == "agent.hello" else client.call(args.method, params)
+        result = hello if args.method in ("agent.hello", "api.hello") else client.call(args.method, params)
         print(json.dumps(result, indent=2, sort_keys=True))
         return 0
     except RPCError as error:
