@@ -50,7 +50,7 @@ extension LabIntegrationTests {
         #expect(notified.contains("STATUS=first survey of 2 nodes") && notified.contains("STATUS=cluster \(cluster.name) "), "\(notified)")
         #expect(AtomicFile.exists(state + "/history.db"))
         let mode = try await Self.fileMode(state)
-        #expect(mode == "750", "state_dir mode \(mode)")
+        #expect(mode == "700", "state_dir mode \(mode)")
         // Two more surveys (2 s apart), then the history beside the running service.
         try await Task.sleep(for: .seconds(5))
         let history = try await Self.meridianCLI(["history", "--json", "--since", "1h", "--cluster", layout.clusterFile, "--config", directory.file("serve.json")])
