@@ -51,6 +51,13 @@ public final class ThreadCondition<State: Sendable>: @unchecked Sendable {
         return try body(state)
     }
 
+    /// Changes the state under the lock without waking anyone (a change no waiter waits for).
+    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+
     /// Sleeps until `ready(state)` holds or `timeout` passed (nil: no limit), then runs `body`
     /// under the same lock; `body` learns whether `ready` held. Spurious wake-ups re-check.
     public func wait<R>(until ready: (State) -> Bool, timeout: Duration?, _ body: (inout State, Bool) throws -> R) rethrows -> R {
@@ -59,20 +66,41 @@ public final class ThreadCondition<State: Sendable>: @unchecked Sendable {
             pthread_cond_broadcast(condition)
             pthread_mutex_unlock(mutex)
         }
+        let satisfied = sleepLocked(timeout: timeout) { ready($0) }
+        return try body(&state, satisfied)
+    }
+
+    /// Sleeps until `ready` gives an answer (it may change the state, under the lock, as it
+    /// takes it) or `timeout` passed (nil: no limit); nil on timeout.
+    public func wait<T>(timeout: Duration?, until ready: (inout State) -> T?) -> T? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var answer: T?
+        _ = sleepLocked(timeout: timeout) { state in
+            answer = ready(&state)
+            return answer != nil
+        }
+        return answer
+    }
+
+    /// The monotonic clock the waits are measured on.
+    public static func monotonicNow() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return .seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))
+    }
+
+    /// The one wait loop; the mutex is held by the caller. True when `ready` held.
+    private func sleepLocked(timeout: Duration?, _ ready: (inout State) -> Bool) -> Bool {
         let deadline = timeout.map { Self.monotonicDeadline(after: $0) }
-        var satisfied = ready(state)
-        while !satisfied {
+        while !ready(&state) {
             if var deadline {
-                if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT {
-                    satisfied = ready(state)
-                    break
-                }
+                if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return ready(&state) }
             } else {
                 pthread_cond_wait(condition, mutex)
             }
-            satisfied = ready(state)
         }
-        return try body(&state, satisfied)
+        return true
     }
 
     private static func monotonicDeadline(after timeout: Duration) -> timespec {

@@ -13,7 +13,7 @@ public final class Watcher: Sendable {
     /// History roll-up and retention run at most this often (seconds).
     public static let maintenanceEvery: Double = 300
 
-    struct Loop {
+    struct Loop: Sendable {
         var running = false
         var refreshRequested = false
         var stopped = false
@@ -30,8 +30,8 @@ public final class Watcher: Sendable {
     let state: ServiceState
     let store: HistoryStore?
     let log: @Sendable (String) -> Void
-    private let gate = ThreadGate(Loop())
-    private let lastMaintenance = ThreadGate<Double>(0)
+    private let gate = ThreadCondition(Loop())
+    private let lastMaintenance = ThreadCondition<Double>(0)
 
     public init(cluster: ClusterFile, context: TLSContext, configuration: ServeConfiguration, state: ServiceState,
                 store: HistoryStore?, log: @escaping @Sendable (String) -> Void) {
@@ -106,10 +106,10 @@ public final class Watcher: Sendable {
         gate.update { $0.loopStarted = true }
         defer { gate.update { $0.finished = true } }
         while true {
-            let left = gate.withLock { $0.nextDue } - ThreadGate<Loop>.monotonicNow()
+            let left = gate.withLock { $0.nextDue } - ThreadCondition<Loop>.monotonicNow()
             let go: Bool? = gate.wait(timeout: max(left, .zero)) { loop in
                 if loop.stopped { return false }
-                if loop.refreshRequested || ThreadGate<Loop>.monotonicNow() >= loop.nextDue {
+                if loop.refreshRequested || ThreadCondition<Loop>.monotonicNow() >= loop.nextDue {
                     loop.running = true
                     loop.refreshRequested = false
                     return true
@@ -122,13 +122,13 @@ public final class Watcher: Sendable {
     }
 
     private func survey() -> Snapshot {
-        let startedMonotonic = ThreadGate<Loop>.monotonicNow()
+        let startedMonotonic = ThreadCondition<Loop>.monotonicNow()
         let started = WallClock.now().asDouble
         let (cluster, context, options) = (self.cluster, self.context, surveyOptions)
-        let result = ThreadGate<[NodeReport]?>(nil)
+        let result = ThreadCondition<[NodeReport]?>(nil)
         Task { let reports = await Survey.run(cluster, context: context, options: options); result.update { $0 = reports } }
         let reports = result.wait(timeout: nil) { $0 } ?? []
-        let duration = (ThreadGate<Loop>.monotonicNow() - startedMonotonic).seconds
+        let duration = (ThreadCondition<Loop>.monotonicNow() - startedMonotonic).seconds
         return Snapshot(status: StatusReport(cluster: cluster, nodes: reports), time: started, durationSeconds: duration)
     }
 
@@ -145,7 +145,7 @@ public final class Watcher: Sendable {
             log("survey: unreachable: \(names)")
         }
         let interval = configuration.intervalSeconds * (1 - Double.random(in: 0...0.1))
-        let began = ThreadGate<Loop>.monotonicNow() - .milliseconds(Int64(snapshot.durationSeconds * 1000))
+        let began = ThreadCondition<Loop>.monotonicNow() - .milliseconds(Int64(snapshot.durationSeconds * 1000))
         gate.update { loop in
             loop.running = false
             loop.latest = snapshot
