@@ -36,7 +36,14 @@ extension APIServer {
                 throw ServiceError(.io, "field \"api_socket\": cannot create \(socketDirectory): \(error)")
             }
         }
-        return try APIServer(router: router, tls: (endpoint, context), socketPath: configuration.apiSocket, log: log)
+        do throws(ServiceError) {
+            return try APIServer(router: router, tls: (endpoint, context), socketPath: configuration.apiSocket, log: log)
+        } catch {
+            // The default address is a guess (the master is usually the first time server): say
+            // how to set it when the guess is wrong, e.g. meridian serve runs on another machine.
+            guard configuration.apiListen == nil else { throw error }
+            throw ServiceError(error.kind, "\(error.detail) (api_listen defaults to the first time server's address, \(listen); set \"api_listen\" in serve.json where meridian serve runs elsewhere)")
+        }
     }
 
     /// The master's agent certificate: `DIR/MASTER.pem` in the certificate directory when it is
