@@ -40,11 +40,12 @@ for kind in "${kinds[@]}"; do
     export SWIFT_BACKTRACE=enable=no
     lock=(); [ -n "${MERIDIAN_TEST_LOCK:-}" ] && lock=(flock "$MERIDIAN_TEST_LOCK")
     code=0
-    # Skipped: the tests that LD_PRELOAD libfaketime into agents (the lab, and the faked-clock
+    # Skipped: the tests that LD_PRELOAD libfaketime into agents (the lab suites: LabIntegrationTests
+    # and every *LabTests of the service; and the faked-clock
     # ping). The sanitizer runtime calls clock_gettime before libfaketime is initialised
     # ("libfaketime: Unexpected recursive calls to clock_gettime()") and the agent never listens.
     "${lock[@]}" swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" ${filter:+--filter "$filter"} \
-        --skip 'LabIntegrationTests|fakedClockIsMeasuredWithinHalfTheRoundTrip' \
+        --skip 'LabIntegrationTests|LabTests|fakedClockIsMeasuredWithinHalfTheRoundTrip' \
         >"$logs/test.out" 2>&1 || code=$?
     unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS
     reports=$(grep -lE "$pattern" "$logs"/report.* "$logs/test.out" 2>/dev/null | wc -l)

@@ -11,7 +11,8 @@ internal import Glibc
 /// so a shutdown never reaches a reused descriptor number.
 public final class LocalConnection: FrameStream, @unchecked Sendable {
     private let socket: Socket
-    private let lock = Mutex(())
+    /// A pthread mutex, as TLSConnection's `sslLock` (ThreadSanitizer sees its ordering).
+    private let lock = ThreadCondition(())
     /// The peer's uid as the kernel reported it at accept (nil on the client side).
     public let peerUID: UInt32?
     public let remoteDescription: String

@@ -12,7 +12,10 @@ internal import Glibc
 /// writes (a server pushing notifications), each blocking only in its own `poll`.
 public final class TLSConnection: FrameStream, @unchecked Sendable {
     private let socket: Socket
-    private let sslLock = Mutex(())
+    /// A pthread mutex (`ThreadCondition`'s) rather than `Synchronization.Mutex`: it guards state
+    /// outside itself (the `SSL*`, the socket), and ThreadSanitizer sees the ordering a pthread
+    /// mutex makes but not that of Mutex's futex, so it reported interrupt/close as a race.
+    private let sslLock = ThreadCondition(())
     /// Whom this side accepts (names the rule when the peer's certificate is refused).
     private let peerRoles: [CertificateRole]
     /// Borrowed by OpenSSL calls while this object lives; freed only by `deinit`.
