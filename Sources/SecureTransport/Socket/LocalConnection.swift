@@ -12,7 +12,9 @@ internal import Glibc
 public final class LocalConnection: FrameStream, @unchecked Sendable {
     private let socket: Socket
     /// A pthread mutex, as TLSConnection's `sslLock` (ThreadSanitizer sees its ordering).
-    private let lock = ThreadCondition(())
+    /// Its state is a byte, unused: a zero-sized one shares its address with the mutex pointer,
+    /// and ThreadSanitizer took reading the one and locking the other for a race.
+    private let lock = ThreadCondition<UInt8>(0)
     /// The peer's uid as the kernel reported it at accept (nil on the client side).
     public let peerUID: UInt32?
     public let remoteDescription: String

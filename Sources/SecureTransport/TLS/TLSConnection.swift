@@ -15,7 +15,9 @@ public final class TLSConnection: FrameStream, @unchecked Sendable {
     /// A pthread mutex (`ThreadCondition`'s) rather than `Synchronization.Mutex`: it guards state
     /// outside itself (the `SSL*`, the socket), and ThreadSanitizer sees the ordering a pthread
     /// mutex makes but not that of Mutex's futex, so it reported interrupt/close as a race.
-    private let sslLock = ThreadCondition(())
+    /// Its state is a byte, unused: a zero-sized one shares its address with the mutex pointer,
+    /// and ThreadSanitizer took reading the one and locking the other for a race.
+    private let sslLock = ThreadCondition<UInt8>(0)
     /// Whom this side accepts (names the rule when the peer's certificate is refused).
     private let peerRoles: [CertificateRole]
     /// Borrowed by OpenSSL calls while this object lives; freed only by `deinit`.
