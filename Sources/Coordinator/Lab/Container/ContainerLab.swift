@@ -160,6 +160,11 @@ public enum ContainerLab {
         init_.timezone = request.timezone
         init_.certificateDirectory = layout.certificates
         init_.firewall = "open"  // the nodes' ufw blocks NTP until apply opens it on the time servers
+        // Not yet `keys` here: under the agent's real hardened unit chronyc's authdata comes back
+        // empty on every client ("authentication of its sources unknown"), so apply ends in a
+        // warning. Found at the end of session 4, not yet fixed (see issue 12's note); the
+        // loopback lab runs with keys.
+        init_.ntpAuth = "off"
         let cluster = try ClusterInit.build(init_)
         try ClusterFileStore.save(cluster, to: layout.clusterFile, force: true)
         return cluster
