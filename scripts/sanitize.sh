@@ -33,8 +33,14 @@ for kind in "${kinds[@]}"; do
     cp "$(swift build --show-bin-path)/libMeridianLabTimestampShim.so" "$scratch/debug/"
     built=$SECONDS
     # log_path: one file per instrumented process (report.<pid>), children included.
-    export TSAN_OPTIONS="log_path=$logs/report halt_on_error=0 second_deadlock_stack=1 suppressions=$suppressions/tsan.supp"
-    export ASAN_OPTIONS="log_path=$logs/report detect_leaks=1 halt_on_error=1"
+    # external_symbolizer_path: a child started with a narrow PATH (an agent) cannot find
+    # llvm-symbolizer by itself, its frames stay <null>, and a suppression (matched on function
+    # names) never applies; seen in CI on the agent's Mutex-guarded Admission.
+    symbolizer=$(dirname "$(readlink -f "$(command -v swift)")")/llvm-symbolizer
+    [ -x "$symbolizer" ] || symbolizer=$(command -v llvm-symbolizer || true)
+    sym=${symbolizer:+ external_symbolizer_path=$symbolizer}
+    export TSAN_OPTIONS="log_path=$logs/report halt_on_error=0 second_deadlock_stack=1 suppressions=$suppressions/tsan.supp$sym"
+    export ASAN_OPTIONS="log_path=$logs/report detect_leaks=1 halt_on_error=1$sym"
     export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp print_suppressions=0"
     # Swift's backtracer and the sanitizers both want the crash; let the sanitizer report it.
     export SWIFT_BACKTRACE=enable=no
