@@ -6,7 +6,7 @@
 #   deploy (dpkg -i; agent active under systemd) → second deploy changes nothing → ping all five
 #   → status critical, node3 measured 2.5 s fast (within 5 ms), NTP closed by ufw on the server
 #   → apply (chrony via systemctl, timezone via timedatectl, ufw opened, no RTC skipped)
-#   → status ok (bounded wait) → second apply changes nothing → node2 rebooted from inside comes
+#   → status ok (bounded wait), every client's source authenticated (NTP keys) → second apply changes nothing → node2 rebooted from inside comes
 #   back by itself, status ok → undeploy the last node (dpkg --purge) → lab down: host clock unmoved.
 #
 #   sudo bash scripts/test-container-lab.sh            # NODES=5 by default
@@ -87,6 +87,15 @@ until coord status >/dev/null 2>&1; do
     sleep 2; waited=$((waited + 2))
 done
 step "status ok (after ${waited} s of polling)"
+# ntp_auth is `keys` (as init makes it): every client's selected source is authenticated, which
+# needs chronyc's privileged `authdata` to reach chronyd from inside the agent's hardened unit.
+coord status --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+clients = [n for n in r["nodes"] if n["role"] != "server"]
+bad = [(n["name"], n["authenticated"]) for n in clients if n["authenticated"] is not True]
+assert clients and not bad, "clients whose source is not authenticated: %r" % bad
+print("    %d clients, every selected source authenticated" % len(clients))' || fail "NTP authentication after apply"
 
 coord apply 2>&1 | grep -q "nothing changed" || fail "second apply changed something"
 step "second apply (nothing changed)"

@@ -160,11 +160,9 @@ public enum ContainerLab {
         init_.timezone = request.timezone
         init_.certificateDirectory = layout.certificates
         init_.firewall = "open"  // the nodes' ufw blocks NTP until apply opens it on the time servers
-        // Not yet `keys` here: under the agent's real hardened unit chronyc's authdata comes back
-        // empty on every client ("authentication of its sources unknown"), so apply ends in a
-        // warning. Found at the end of session 4, not yet fixed (see issue 12's note); the
-        // loopback lab runs with keys.
-        init_.ntpAuth = "off"
+        // `keys`, as `init` makes them: the scenario checks every client's source authenticated
+        // under the agent's real hardened unit.
+        init_.ntpAuth = "keys"
         let cluster = try ClusterInit.build(init_)
         try ClusterFileStore.save(cluster, to: layout.clusterFile, force: true)
         return cluster
