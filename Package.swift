@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "JSONCore", swiftSettings: strict),
         .target(name: "ClockSync", dependencies: ["JSONCore"], swiftSettings: strict),
         .target(name: "WireProtocol", dependencies: ["JSONCore", "ClockSync"], swiftSettings: strict),
-        .target(name: "HostSystem", dependencies: ["CHostSystem", "WireProtocol"], swiftSettings: strict),
+        .target(name: "HostSystem", dependencies: ["CHostSystem", "WireProtocol", "ClockSync"], swiftSettings: strict),
         .target(name: "SecureTransport", dependencies: ["COpenSSL", "HostSystem", "WireProtocol"], swiftSettings: strict),
         .target(name: "RPCServer", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync"], swiftSettings: strict),
         .target(name: "NodeAgent", dependencies: ["HostSystem", "SecureTransport", "WireProtocol", "ClockSync", "RPCServer"], swiftSettings: strict),

@@ -33,6 +33,19 @@ enum TextInput {
         }.filter { !$0.isEmpty }
     }
 
+    /// chronyc's `-c` output: printable text, one record a line, each exactly `fields`
+    /// comma-separated fields (empty ones kept); numbered from 1 for the errors.
+    static func csvRecords(_ text: String, _ input: String, fields count: Int) throws(ParseError) -> [(number: Int, fields: [Substring])] {
+        try checkPrintable(text, input)
+        var records: [(number: Int, fields: [Substring])] = []
+        for (index, line) in lines(text).enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == count else { throw ParseError(input, line: index + 1, expected: "\(count) fields, found \(fields.count)") }
+            records.append((index + 1, fields))
+        }
+        return records
+    }
+
     /// Refuses bytes that no tool we parse prints (NUL and other control characters).
     static func checkPrintable(_ text: String, _ input: String) throws(ParseError) {
         if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0xFFFD }) {

@@ -1,6 +1,7 @@
 internal import Glibc
 import Synchronization
 import WireProtocol
+import ClockSync
 
 /// One apply at a time, whoever starts it: `meridian apply`, `meridian clock set` and the
 /// service's `cluster.apply` / `clock.set` all take an exclusive `flock` on `apply.lock` beside
@@ -52,7 +53,7 @@ public final class ApplyLock: Sendable {
         public var description: String {
             let what = job.map { "\(action) job \($0)" } ?? action
             let whole = started.rounded(.down)
-            let when = (whole >= -9e15 && whole <= 9e15) ? ApplyLock.utcText(Int64(whole)) : "an unknown time"
+            let when = (whole >= -9e15 && whole <= 9e15) ? CivilTime.utcText(epochSeconds: Int64(whole)) : "an unknown time"
             return "\(what) started by \(who) at \(when) (pid \(pid))"
         }
     }
@@ -154,24 +155,5 @@ public final class ApplyLock: Sendable {
     /// What a refused apply is told, by the CLI and by the API (-32010) alike.
     public static func busyMessage(_ holder: Holder?) -> String {
         "busy: \(holder.map(\.description) ?? "another apply (its holder has not named itself yet)") is running; retry when it has finished"
-    }
-
-    /// `2026-12-02 01:10:05 UTC`.
-    static func utcText(_ seconds: Int64) -> String {
-        var days = seconds / 86_400
-        var remainder = seconds % 86_400
-        if remainder < 0 { days -= 1; remainder += 86_400 }
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(remainder / 3600)):\(two(remainder / 60 % 60)):\(two(remainder % 60)) UTC"
     }
 }

@@ -34,6 +34,13 @@ import Testing
         #expect(text.split(separator: " ").count == 4, "\(text)")
     }
 
+    @Test func utcTextIsTheISODateAndTheClock() {
+        #expect(CivilTime.utcText(epochSeconds: 1_764_637_805) == "2025-12-02 01:10:05 UTC")
+        #expect(CivilTime.utcText(epochSeconds: -1) == "1969-12-31 23:59:59 UTC")
+        #expect(CivilTime.utcText(epochSeconds: 951_782_400) == "2000-02-29 00:00:00 UTC")
+        #expect(CivilTime.utcText(epochSeconds: Int64.min).hasSuffix(" UTC"))
+    }
+
     @Test func chronyTextBeforeTheEpochIsTheRightDay() {
         #expect(CivilTime.chronyText(epochSeconds: -1) == "Dec 31, 1969 23:59:59")
         #expect(CivilTime.chronyText(epochSeconds: -86_400) == "Dec 31, 1969 00:00:00")

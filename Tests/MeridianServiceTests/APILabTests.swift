@@ -14,21 +14,11 @@ import WireProtocol
 /// progress pushed, the CLI refused while the job holds the lock, a read-only operator refused,
 /// history of the skewed node, and the Python example against the same server.
 @Suite(.serialized) final class APILabTests {
-    let directory: TemporaryDirectory
-    let layout: LabLayout
+    let lab: LabSession
+    var directory: TemporaryDirectory { lab.directory }
+    var layout: LabLayout { lab.layout }
 
-    init() throws {
-        directory = try TemporaryDirectory("meridian-api-lab")
-        layout = LabLayout(directory: directory.path)
-    }
-
-    /// This test's turn at the lab's addresses (other suites start labs too: `LabTurn`).
-    var holdsTurn = false
-
-    deinit {
-        Lab.down(layout)
-        if holdsTurn { LabTurn.shared.release() }
-    }
+    init() throws { lab = try LabSession("meridian-api-lab") }
 
     static var repository: String {
         let here = "\(#filePath)"  // …/Tests/MeridianServiceTests/APILabTests.swift
@@ -72,16 +62,7 @@ import WireProtocol
     }
 
     @Test func operatorAppliesWithProgressReadOnlyAndCLIAreRefusedPythonExampleRuns() async throws {
-        let build = AgentProcess.buildDirectory
-        var request = Lab.Request(directory: directory.path, meridianBinary: build + "/meridian", agentBinary: build + "/meridian-agent")
-        request.nodes = 2
-        request.skews = ["node2": 1.0]
-        if !holdsTurn {
-            await LabTurn.shared.acquire()
-            holdsTurn = true
-        }
-        let cluster = try await Lab.start(request)
-        let context = try CertificateDirectory(path: cluster.certificateDirectory).coordinatorContext()
+        let (cluster, context) = try await lab.start(nodes: 2, skews: ["node2": 1.0])
         let server = try service(cluster, context: context)
         defer { server.stop() }
         let endpoint = try #require(server.endpoint)

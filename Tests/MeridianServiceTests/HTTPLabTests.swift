@@ -12,34 +12,13 @@ import TestSupport
 /// database, the listener over real sockets, headless Chromium rendering the page, and the
 /// `meridian check` executable. Needs the lab lock (`flock /tmp/meridian-test.lock`).
 @Suite(.serialized) final class HTTPLabTests {
-    let directory: TemporaryDirectory
-    let layout: LabLayout
+    let lab: LabSession
+    var directory: TemporaryDirectory { lab.directory }
+    var layout: LabLayout { lab.layout }
 
-    init() throws {
-        directory = try TemporaryDirectory("meridian-monitor-lab")
-        layout = LabLayout(directory: directory.path)
-    }
+    init() throws { lab = try LabSession("meridian-monitor-lab") }
 
-    /// This test's turn at the lab's addresses (other suites start labs too: `LabTurn`).
-    var holdsTurn = false
-
-    deinit {
-        Lab.down(layout)
-        if holdsTurn { LabTurn.shared.release() }
-    }
-
-    func up() async throws -> (ClusterFile, TLSContext) {
-        let build = AgentProcess.buildDirectory
-        var request = Lab.Request(directory: directory.path, meridianBinary: build + "/meridian", agentBinary: build + "/meridian-agent")
-        request.nodes = 3
-        request.skews = ["node3": 2.5]
-        if !holdsTurn {
-            await LabTurn.shared.acquire()
-            holdsTurn = true
-        }
-        let cluster = try await Lab.start(request)
-        return (cluster, try CertificateDirectory(path: cluster.certificateDirectory).coordinatorContext())
-    }
+    func up() async throws -> (ClusterFile, TLSContext) { try await lab.start(nodes: 3, skews: ["node3": 2.5]) }
 
     /// One real survey, as the watch loop takes it.
     static func survey(_ cluster: ClusterFile, _ context: TLSContext) async -> Snapshot {

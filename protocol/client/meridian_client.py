@@ -80,6 +80,15 @@ class MeridianClient:
         self.hello = None
 
     def connect(self):
+        self._connect_tls()
+        # TLS 1.3: the agent may still refuse our certificate after the handshake; the
+        # connection counts as up only once hello is answered.
+        self.hello = self.call("agent.hello", {"coordinator_version": CLIENT_VERSION,
+                                               "protocol_versions": PROTOCOL_VERSIONS})
+        return self.hello
+
+    def _connect_tls(self):
+        """TCP, then the TLS handshake naming `node`, then the role check of the peer's leaf."""
         raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
         try:
             self.sock = self.context.wrap_socket(raw, server_hostname=self.node)
@@ -87,11 +96,6 @@ class MeridianClient:
             raw.close()
             raise
         self._check_role(self.sock.getpeercert())
-        # TLS 1.3: the agent may still refuse our certificate after the handshake; the
-        # connection counts as up only once hello is answered.
-        self.hello = self.call("agent.hello", {"coordinator_version": CLIENT_VERSION,
-                                               "protocol_versions": PROTOCOL_VERSIONS})
-        return self.hello
 
     @staticmethod
     def _check_role(certificate):
@@ -168,14 +172,7 @@ class ApiClient(MeridianClient):
             self.sock.settimeout(self.timeout)
             self.sock.connect(self.socket_path)
         else:
-            raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
-            try:
-                self.sock = self.context.wrap_socket(raw, server_hostname=self.node)
-            except Exception:
-                raw.close()
-                raise
-            # The service presents the master's agent certificate.
-            self._check_role(self.sock.getpeercert())
+            self._connect_tls()  # the service presents the master's agent certificate
         self.hello = self.call("api.hello", {"client_version": CLIENT_VERSION, "protocol_versions": API_PROTOCOL_VERSIONS})
         return self.hello
 

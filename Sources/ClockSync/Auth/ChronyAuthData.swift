@@ -31,12 +31,8 @@ public struct ChronyAuthData: Sendable, Equatable {
 
     public static func parse(csv text: String) throws(ParseError) -> ChronyAuthData {
         let input = "chronyc -c authdata"
-        try TextInput.checkPrintable(text, input)
         var sources: [Source] = []
-        for (index, line) in TextInput.lines(text).enumerated() {
-            let number = index + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 10 else { throw ParseError(input, line: number, expected: "10 fields, found \(fields.count)") }
+        for (number, fields) in try TextInput.csvRecords(text, input, fields: 10) {
             guard !fields[0].isEmpty else { throw ParseError(input, line: number, field: "address", expected: "an address") }
             guard let mode = Mode(rawValue: String(fields[1])) else {
                 throw ParseError(input, line: number, field: "mode", expected: "-, SK or NTS, found \"\(fields[1])\"")

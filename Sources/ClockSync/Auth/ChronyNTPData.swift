@@ -30,12 +30,8 @@ public struct ChronyNTPData: Sendable, Equatable {
 
     public static func parse(csv text: String) throws(ParseError) -> ChronyNTPData {
         let input = "chronyc -c ntpdata"
-        try TextInput.checkPrintable(text, input)
         var sources: [Source] = []
-        for (index, line) in TextInput.lines(text).enumerated() {
-            let number = index + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == fieldCount else { throw ParseError(input, line: number, expected: "\(fieldCount) fields, found \(fields.count)") }
+        for (number, fields) in try TextInput.csvRecords(text, input, fields: fieldCount) {
             guard !fields[0].isEmpty else { throw ParseError(input, line: number, field: "address", expected: "an address") }
             let flag = fields[fieldCount - 7]
             guard flag == "Yes" || flag == "No" else {

@@ -64,12 +64,8 @@ public struct ChronySources: Sendable, Equatable {
     /// `chronyc -c sources`: 10 comma-separated fields a line; no lines when there are no sources.
     public static func parse(csv text: String) throws(ParseError) -> ChronySources {
         let input = "chronyc -c sources"
-        try TextInput.checkPrintable(text, input)
         var sources: [Source] = []
-        for (index, line) in TextInput.lines(text).enumerated() {
-            let number = index + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 10 else { throw ParseError(input, line: number, expected: "10 fields, found \(fields.count)") }
+        for (number, fields) in try TextInput.csvRecords(text, input, fields: 10) {
             guard let mode = Mode(rawValue: String(fields[0])) else {
                 throw ParseError(input, line: number, field: "mode", expected: "^, = or #, found \"\(fields[0])\"")
             }

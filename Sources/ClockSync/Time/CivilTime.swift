@@ -39,14 +39,26 @@ public enum CivilTime {
     /// `epochSeconds - 86_399` trapped near `Int64.min`), and |days| ≤ 1.1e14 keeps every step of
     /// the calendar algorithm far inside 64 bits. Callers that set a clock still check the range.
     public static func chronyText(epochSeconds: Int64) -> String {
+        let (date, second) = split(epochSeconds)
+        return "\(months[date.month - 1]) \(date.day), \(date.year) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
+    }
+
+    /// "2026-12-02 01:10:05 UTC": a time in messages (who holds a lock, since when). Total over
+    /// `Int64` as `chronyText`.
+    public static func utcText(epochSeconds: Int64) -> String {
+        let (date, second) = split(epochSeconds)
+        return "\(date.year)-\(two(date.month))-\(two(date.day)) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) UTC"
+    }
+
+    /// The civil date and the second of that day (floor division: before 1970 too).
+    static func split(_ epochSeconds: Int64) -> (date: (year: Int, month: Int, day: Int), second: Int) {
         var days = epochSeconds / 86_400
         var remainder = epochSeconds % 86_400
         if remainder < 0 { days -= 1; remainder += 86_400 }
-        let second = Int(remainder)
-        let date = civil(days: Int(days))
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(months[date.month - 1]) \(date.day), \(date.year) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
+        return (civil(days: Int(days)), Int(remainder))
     }
+
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     public static func parseChronyText(_ text: String) throws(ParseError) -> Int64 {
         let words = text.split(separator: " ")
