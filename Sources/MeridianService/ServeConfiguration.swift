@@ -18,6 +18,15 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var apiSocket: String = "/run/meridian/api.sock"
     /// `"HOST:PORT"` of the HTTP listener (metrics, status page).
     public var httpListen: String = "127.0.0.1:9746"
+    /// TLS on the HTTP listener: `auto` (the default) means TLS exactly when `http_listen` is not
+    /// a loopback address.
+    public var httpTLS: HTTPTLSMode = .auto
+    /// The certificate and key the HTTPS listener presents (both or neither); nil: the master's
+    /// agent certificate, as the API presents.
+    public var httpTLSCertificate: String?
+    public var httpTLSKey: String?
+    /// Whom the HTTPS listener lets in: anyone (`none`) or operator certificates of the cluster CA.
+    public var httpClientAuth: HTTPClientAuth = .none
     /// Where the history database and the service's journal live.
     public var stateDirectory: String = "/var/lib/meridian"
     /// Alert targets: each URL gets an HTTP POST of every event (protocol/schemas/event.schema.json).
@@ -38,6 +47,17 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var textfileDirectory: String?
 
     public init() {}
+
+    /// Whether the HTTP listener speaks TLS with these settings.
+    public var httpUsesTLS: Bool {
+        switch httpTLS {
+        case .on: true
+        case .off: false
+        case .auto: !HTTPMonitor.isLoopback(HTTPMonitor.split(httpListen)?.0 ?? "")
+        }
+    }
+    /// Where Hummingbird serves plain HTTP when the TLS relay fronts it (`TLSRelay`).
+    public var httpSocketPath: String { stateDirectory + "/http.sock" }
 
     public var historyPath: String { stateDirectory + "/history.db" }
     public var jobJournalPath: String { stateDirectory + "/jobs.jsonl" }
@@ -72,6 +92,8 @@ public struct ServeConfiguration: Sendable, Equatable {
         case stateDirectory = "state_dir", webhooks, exec, execTimeout = "exec_timeout_seconds"
         case repeatHours = "repeat_hours", retentionDays = "retention_days", rawHours = "raw_hours"
         case textfileDirectory = "textfile_dir"
+        case httpTLS = "http_tls", httpTLSCertificate = "http_tls_cert", httpTLSKey = "http_tls_key"
+        case httpClientAuth = "http_client_auth"
     }
 
     public init(json: JSONValue) throws(ServiceError) {
@@ -116,6 +138,22 @@ public struct ServeConfiguration: Sendable, Equatable {
         if let value = try path(.apiSocket) { apiSocket = value }
         if let value = try text(.httpListen) { httpListen = value }
         try Self.checkHostPort(httpListen, field: Key.httpListen.rawValue)
+        func choice<T: RawRepresentable & CaseIterable>(_ key: Key, _ fallback: T) throws(ServiceError) -> T where T.RawValue == String {
+            guard let value = object[key.rawValue] else { return fallback }
+            let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            guard let name = value.stringValue else {
+                throw ServiceError(.invalidConfiguration, "field \"\(key.rawValue)\" must be one of \(names), found \(value.kindName)")
+            }
+            guard let chosen = T(rawValue: name) else {
+                throw ServiceError(.invalidConfiguration, "field \"\(key.rawValue)\" must be one of \(names), found \"\(name)\"")
+            }
+            return chosen
+        }
+        httpTLS = try choice(.httpTLS, HTTPTLSMode.auto)
+        httpClientAuth = try choice(.httpClientAuth, HTTPClientAuth.none)
+        httpTLSCertificate = try path(.httpTLSCertificate)
+        httpTLSKey = try path(.httpTLSKey)
+        try checkHTTPTLS()
         if let value = try path(.stateDirectory) { stateDirectory = value }
         textfileDirectory = try path(.textfileDirectory)
         if let value = object[Key.webhooks.rawValue] {
@@ -142,6 +180,30 @@ public struct ServeConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The TLS fields fit together and with `http_listen` (also checked by `HTTPMonitor`, for
+    /// settings made in code).
+    func checkHTTPTLS() throws(ServiceError) {
+        switch (httpTLSCertificate, httpTLSKey) {
+        case (_?, nil): throw ServiceError(.invalidConfiguration, "field \"http_tls_cert\" is set without \"http_tls_key\": give both or neither (neither: the master's agent certificate)")
+        case (nil, _?): throw ServiceError(.invalidConfiguration, "field \"http_tls_key\" is set without \"http_tls_cert\": give both or neither (neither: the master's agent certificate)")
+        default: break
+        }
+        if httpUsesTLS { return }
+        if httpTLS == .off, let host = HTTPMonitor.split(httpListen)?.0, !HTTPMonitor.isLoopback(host) {
+            throw ServiceError(.invalidConfiguration, """
+                field "http_tls" is "off" but "http_listen" is \(httpListen), not a loopback address: plain HTTP is served on \
+                loopback only; set "http_tls" to "auto" or "on", or listen on 127.0.0.1 or [::1]
+                """)
+        }
+        let why = httpTLS == .off ? "\"http_tls\" is \"off\"" : "\"http_tls\" is \"auto\" and \(httpListen) is loopback"
+        if httpClientAuth != .none {
+            throw ServiceError(.invalidConfiguration, "field \"http_client_auth\" is \"\(httpClientAuth.rawValue)\" but the listener speaks plain HTTP (\(why)); set \"http_tls\" to \"on\"")
+        }
+        if httpTLSCertificate != nil {
+            throw ServiceError(.invalidConfiguration, "field \"http_tls_cert\" is set but the listener speaks plain HTTP (\(why)); set \"http_tls\" to \"on\" or drop the certificate")
+        }
+    }
+
     /// `HOST:PORT` with a numeric host (IPv4, or IPv6 in brackets) and a port in 1...65535.
     static func checkHostPort(_ value: String, field: String) throws(ServiceError) {
         guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]), (1...65_535).contains(port) else {
@@ -154,4 +216,17 @@ public struct ServeConfiguration: Sendable, Equatable {
             throw ServiceError(.invalidConfiguration, "field \"\(field)\" must name a numeric address (no name lookups), found \"\(value)\"")
         }
     }
+}
+
+/// `http_tls` in serve.json.
+public enum HTTPTLSMode: String, Sendable, CaseIterable {
+    case auto, on, off
+}
+
+/// `http_client_auth` in serve.json: `operator` asks for a client certificate of the cluster CA
+/// with an operator role (read-only operators too: the listener only reads), the CRL applied, as
+/// the JSON API does.
+public enum HTTPClientAuth: String, Sendable, CaseIterable {
+    case none
+    case `operator`
 }

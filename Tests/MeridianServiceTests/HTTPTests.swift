@@ -118,6 +118,7 @@ import TestSupport
     func plainHTTPOffLoopbackIsRefused(listen: String) throws {
         var configuration = ServeConfiguration()
         configuration.httpListen = listen
+        configuration.httpTLS = .off
         let directory = try TemporaryDirectory("meridian-http")
         #expect {
             _ = try HTTPMonitor(configuration: configuration, state: ServiceState(clusterName: "lab", startedAt: 0),

@@ -36,6 +36,16 @@ static inline int meridian_ctx_set_tls12_only(SSL_CTX *ctx) {
     return 1;
 }
 
+/// The HTTPS listener (TLSContext+HTTPS.swift): TLS 1.3 preferred, TLS 1.2 allowed (browsers,
+/// curl and Prometheus may still speak it) with ECDHE key exchange and AEAD ciphers only;
+/// TLS 1.1 and older are refused.
+static inline int meridian_ctx_set_https_profile(SSL_CTX *ctx) {
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return 0;
+    if (SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) return 0;
+    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    return SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL");
+}
+
 /// Tests only: a context that uses session tickets (a client keeps them, a server issues
 /// them), to prove the agent sends none and that the test would see one.
 static inline int meridian_ctx_use_tickets(SSL_CTX *ctx) {

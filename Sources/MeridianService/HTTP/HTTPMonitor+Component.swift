@@ -8,7 +8,16 @@ public final class HTTPComponent: ServiceComponent {
     public let monitor: HTTPMonitor
 
     public init(_ context: ServiceContext) throws(ServiceError) {
-        monitor = try HTTPMonitor(configuration: context.configuration, state: context.state, store: context.store, log: context.log)
+        var https: HTTPSSettings?
+        if context.configuration.httpUsesTLS {
+            guard let master = context.cluster.timeServerNodes.first else {
+                throw ServiceError(.invalidConfiguration, "http_listen \(context.configuration.httpListen) speaks TLS with the master's certificate, but the cluster file names no time server")
+            }
+            https = HTTPSSettings.make(configuration: context.configuration, certificateDirectory: context.cluster.certificateDirectory,
+                                       master: master.name.description)
+        }
+        monitor = try HTTPMonitor(configuration: context.configuration, state: context.state, store: context.store, https: https,
+                                  log: context.log)
     }
 
     public func start() throws {

@@ -1,9 +1,11 @@
+import HostSystem
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
+import SecureTransport
 import Synchronization
 
 /// `meridian serve`'s HTTP listener (default 127.0.0.1:9746): `/metrics`, the status page `/`,
@@ -14,10 +16,13 @@ import Synchronization
 /// blocks the cooperative pool or NIO's event loop. Bounded: 64 connections at once, 16 KiB of
 /// request headers, a 4 KiB target, no request bodies, idle connections closed after 15 s.
 ///
-/// Plain HTTP only, so only on loopback: a `http_listen` elsewhere is refused. TLS (HummingbirdTLS,
-/// swift-nio-ssl with its BoringSSL copy) would add a second TLS stack beside the project's
-/// OpenSSL and minutes to every clean build; a TLS reverse proxy or node_exporter's textfile
-/// collector (`--textfile`) serve the non-loopback case.
+/// Plain HTTP on loopback; TLS when `http_tls` says so (by default: when `http_listen` is not
+/// loopback). With TLS, Hummingbird serves plain HTTP on the Unix socket `state_dir/http.sock`
+/// (0600) and a `TLSRelay` on `http_listen` does the TLS with the project's OpenSSL layer: the
+/// same verify callback and CRL as the JSON API for `http_client_auth: operator`. Decided against
+/// HummingbirdTLS (swift-nio-ssl with its BoringSSL copy): a second TLS stack whose role and
+/// CRL checks would have to be rebuilt and kept equal to the API's, and minutes on every clean
+/// build.
 public final class HTTPMonitor: Sendable {
     public let routes: MonitorRoutes
     public let listen: String
@@ -25,20 +30,31 @@ public final class HTTPMonitor: Sendable {
     private let pool: NIOThreadPool
     private let running = Mutex<Task<Void, any Error>?>(nil)
     private let durations: SurveyDurations
+    /// With TLS: the relay's context and bounds, and the Unix socket Hummingbird serves on.
+    private let tls: (context: TLSContext, limits: TLSRelay.Limits, socket: String)?
+    private let relay = Mutex<TLSRelay?>(nil)
+
+    /// True when this listener speaks TLS (`https://`).
+    public var usesTLS: Bool { tls != nil }
 
     public static let maxTarget = 4096
 
-    public init(configuration: ServeConfiguration, state: ServiceState, store: HistoryStore,
+    /// `https`: what the TLS listener presents and whom it admits; required when
+    /// `configuration.httpUsesTLS`, ignored otherwise (`HTTPSSettings.make` builds it from
+    /// serve.json and the cluster's certificate directory).
+    public init(configuration: ServeConfiguration, state: ServiceState, store: HistoryStore, https: HTTPSSettings? = nil,
                 log: @escaping @Sendable (String) -> Void) throws(ServiceError) {
-        guard let (host, _) = Self.split(configuration.httpListen) else {
+        guard Self.split(configuration.httpListen) != nil else {
             throw ServiceError(.invalidConfiguration, "field \"http_listen\" must be \"HOST:PORT\", found \"\(configuration.httpListen)\"")
         }
-        guard Self.isLoopback(host) else {
-            throw ServiceError(.invalidConfiguration, """
-                field "http_listen" is \(configuration.httpListen), not a loopback address: the HTTP listener speaks plain HTTP \
-                and this build has no TLS for it; keep it on 127.0.0.1 or [::1] and publish it through a TLS reverse proxy, \
-                or write the metrics with --textfile for node_exporter
-                """)
+        try configuration.checkHTTPTLS()
+        if configuration.httpUsesTLS {
+            guard let https else {
+                throw ServiceError(.invalidConfiguration, "http_listen \(configuration.httpListen) speaks TLS, but no certificate was given for it")
+            }
+            tls = (try https.context(), https.limits, configuration.httpSocketPath)
+        } else {
+            tls = nil
         }
         listen = configuration.httpListen
         self.log = log
@@ -61,13 +77,31 @@ public final class HTTPMonitor: Sendable {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await Self.respond(to: request, routes: routes, pool: pool)
         }
+        if let tls {
+            let directory = AtomicFile.parentDirectory(of: tls.socket)
+            if !AtomicFile.exists(directory) {
+                do { try AtomicFile.makeDirectories(directory, mode: 0o750) } catch {
+                    throw ServiceError(.io, "http_listen \(listen): cannot create \(directory) for http.sock: \(error)")
+                }
+            }
+        }
+        let socket = tls?.socket
         let app = Application(
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .seconds(15), httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))),
-            configuration: .init(address: .hostname(host, port: Int(port)), serverName: "meridian",
+            configuration: .init(address: socket.map { .unixDomainSocket(path: $0) } ?? .hostname(host, port: Int(port)), serverName: "meridian",
                                  availableConnectionsDelegate: MaximumAvailableConnections(64)),
-            onServerRunning: { channel in bound.finish(.success(channel.localAddress?.port ?? Int(port))) },
+            onServerRunning: { channel in
+                if let socket {
+                    // Only the relay (same process) talks to it; the state directory is 0750 too.
+                    do { try AtomicFile.setPermissions(socket, 0o600) } catch {
+                        bound.finish(.failure(error))
+                        return
+                    }
+                }
+                bound.finish(.success(channel.localAddress?.port ?? Int(port)))
+            },
             logger: logger)
         let task = Task {
             do { try await app.run() } catch {
@@ -79,17 +113,31 @@ public final class HTTPMonitor: Sendable {
         running.withLock { $0 = task }
         do {
             let actual = try await bound.wait()
-            let address = host.contains(":") ? "[\(host)]:\(actual)" : "\(host):\(actual)"
-            log("http: listening on \(address) (/metrics, /, /api/v1/status, /api/v1/history, /api/v1/events)")
+            var address = host.contains(":") ? "[\(host)]:\(actual)" : "\(host):\(actual)"
+            var scheme = "http"
+            if let tls {
+                let relay = try TLSRelay(endpoint: Endpoint(host: host, port: port), context: tls.context, target: tls.socket,
+                                         limits: tls.limits, log: log)
+                try relay.start()
+                self.relay.withLock { $0 = relay }
+                address = relay.localEndpoint.description
+                scheme = "https"
+            }
+            log("http: listening on \(scheme)://\(address) (/metrics, /, /api/v1/status, /api/v1/history, /api/v1/events)")
             return address
         } catch {
             task.cancel()
+            _ = await task.result
             throw ServiceError(.io, "http_listen \(listen): cannot listen: \(error)")
         }
     }
 
     public func stop() async {
         durations.stop()
+        if let relay = relay.withLock({ value -> TLSRelay? in defer { value = nil }; return value }) {
+            // It waits for its connection threads: on a thread of our own, not the pool.
+            _ = try? await DedicatedThread.run(name: "https-stop") { relay.stop() }
+        }
         let task = running.withLock { value -> Task<Void, any Error>? in defer { value = nil }; return value }
         task?.cancel()
         _ = await task?.result
