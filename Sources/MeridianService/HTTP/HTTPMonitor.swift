@@ -36,6 +36,8 @@ public final class HTTPMonitor: Sendable {
 
     /// True when this listener speaks TLS (`https://`).
     public var usesTLS: Bool { tls != nil }
+    /// The TLS relay's connections now and at most so far (nil without TLS or before `start`).
+    public var relayConnectionCounts: (active: Int, peak: Int)? { relay.withLock { $0?.connectionCounts } }
 
     public static let maxTarget = 4096
 

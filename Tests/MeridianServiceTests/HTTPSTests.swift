@@ -1,0 +1,170 @@
+import HostSystem
+@testable import MeridianService
+import SecureTransport
+import Testing
+import TestSupport
+
+/// The HTTP listener with TLS, from real curl on 127.0.0.2 (a loopback address other than
+/// 127.0.0.1, with `http_tls: on`): versions, ciphers, plain HTTP on the TLS port, the cluster CA,
+/// and `http_client_auth: operator` with every kind of client certificate.
+@Suite(.serialized) struct HTTPSTests {
+    @Test func tls13WithTheClusterCA() async throws {
+        try await HTTPSFixture.with { served in
+            #expect(served.monitor.usesTLS)
+            let result = try await served.curlTrusting()
+            #expect(result.servedMetrics, "\(result.stderr)")
+            #expect(result.stderr.contains("SSL connection using TLSv1.3"), "\(result.stderr)")
+            #expect(result.stderr.contains("CN=master"), "the master's agent certificate: \(result.stderr)")
+            let page = try await served.curlTrusting(path: "/api/v1/status")
+            #expect(page.succeeded && page.stdout.contains("\"verdict\""))
+            #expect(served.log.all.contains { $0.contains("listening on https://\(served.address)") }, "\(served.log.all)")
+        }
+    }
+
+    @Test func tls12WithECDHEAndAEAD() async throws {
+        try await HTTPSFixture.with { served in
+            let result = try await served.curlTrusting(["--tlsv1.2", "--tls-max", "1.2"])
+            #expect(result.servedMetrics, "\(result.stderr)")
+            #expect(result.stderr.contains("SSL connection using TLSv1.2 / ECDHE-ECDSA-"), "\(result.stderr)")
+            #expect(result.stderr.contains("GCM") || result.stderr.contains("CHACHA20"), "\(result.stderr)")
+        }
+    }
+
+    /// The client offers TLS 1.1 (security level 0, so curl's own OpenSSL does not drop it
+    /// first) and the server answers with a protocol_version alert.
+    @Test func tls11IsRefusedByTheServer() async throws {
+        try await HTTPSFixture.with { served in
+            let result = try await served.curlTrusting(["--tlsv1.1", "--tls-max", "1.1", "--ciphers", "DEFAULT@SECLEVEL=0"])
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"))
+            #expect(result.stderr.contains("alert protocol version"), "the server's alert, not the client's refusal: \(result.stderr)")
+        }
+    }
+
+    /// TLS 1.2 with a CBC cipher (ECDHE, but not AEAD) is refused.
+    @Test(arguments: ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256"])
+    func tls12WithoutAEADOrECDHEIsRefused(cipher: String) async throws {
+        try await HTTPSFixture.with { served in
+            let result = try await served.curlTrusting(["--tlsv1.2", "--tls-max", "1.2", "--ciphers", cipher])
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"))
+            #expect(result.stderr.contains("handshake failure"), "\(result.stderr)")
+        }
+    }
+
+    @Test func plainHTTPToTheTLSPortFails() async throws {
+        try await HTTPSFixture.with { served in
+            let result = try await served.curl([], scheme: "http")
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"), "\(result.stdout)")
+            // The next TLS client is still served.
+            #expect(try await served.curlTrusting().servedMetrics)
+        }
+    }
+
+    @Test func aServerCertificateFromAnotherCAIsNotTrusted() async throws {
+        try await HTTPSFixture.with { served in
+            let other = try TestPKI(clusterName: "other")
+            let result = try await served.curl(["--cacert", other.ca])
+            #expect(!result.succeeded && result.stderr.contains("certificate"), "\(result.stderr)")
+        }
+    }
+
+    @Test func httpTLSCertAndKeyReplaceTheAgentCertificate() async throws {
+        try await HTTPSFixture.with(adjust: { configuration, https, pki in
+            let files = try pki.issueAgent("web", address: HTTPSFixture.host)
+            configuration.httpTLSCertificate = files.certificate
+            configuration.httpTLSKey = files.key
+            https = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        }) { served in
+            let result = try await served.curlTrusting()
+            #expect(result.servedMetrics, "\(result.stderr)")
+            #expect(result.stderr.contains("CN=web"), "\(result.stderr)")
+        }
+    }
+
+    @Test func aMissingCertificateNamesTheFields() async throws {
+        let pki = try TestPKI()
+        let directory = try TemporaryDirectory("meridian-https")
+        var configuration = ServeConfiguration()
+        configuration.httpListen = "\(HTTPSFixture.host):0"
+        configuration.httpTLS = .on
+        configuration.httpTLSCertificate = directory.path + "/none.pem"
+        configuration.httpTLSKey = directory.path + "/none.key"
+        let configured = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        let store = try HistoryStore(path: directory.path + "/h.db")
+        #expect {
+            _ = try HTTPMonitor(configuration: configuration, state: ServiceState(clusterName: "lab", startedAt: 0), store: store,
+                                https: configured, log: { _ in })
+        } throws: { error in
+            "\(error)".contains("\"http_tls_cert\"") && "\(error)".contains("none.pem")
+        }
+        configuration.httpTLSCertificate = nil
+        configuration.httpTLSKey = nil
+        let master = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        #expect {
+            _ = try HTTPMonitor(configuration: configuration, state: ServiceState(clusterName: "lab", startedAt: 0), store: store,
+                                https: master, log: { _ in })
+        } throws: { error in
+            "\(error)".contains("the master's agent certificate") && "\(error)".contains("http_tls_cert")
+        }
+    }
+
+    /// 127.0.0.2 is loopback: with `http_tls: auto` it stays plain HTTP, and TLS to it fails.
+    @Test func loopbackWithAutoStaysPlain() async throws {
+        try await HTTPSFixture.with(tls: .auto) { served in
+            #expect(!served.monitor.usesTLS)
+            let plain = try await served.curl([], scheme: "http")
+            #expect(plain.servedMetrics, "\(plain.stderr)")
+            let tls = try await served.curlTrusting()
+            #expect(!tls.succeeded)
+            #expect(!AtomicFile.exists(served.directory.path + "/state/http.sock"))
+        }
+    }
+
+    @Test func theUnixSocketIsOwnerOnly() async throws {
+        try await HTTPSFixture.with { served in
+            let socket = served.directory.path + "/state/http.sock"
+            let mode = try ChildProcess.run(["stat", "-c", "%a %F", socket], timeout: .seconds(5)).stdout
+            #expect(mode.hasPrefix("600 socket"), "\(mode)")
+        }
+    }
+
+    // MARK: http_client_auth: operator
+
+    @Test func operatorAuthRefusesAClientWithoutCertificate() async throws {
+        try await HTTPSFixture.with(clientAuth: .operator) { served in
+            let result = try await served.curlTrusting()
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"), "\(result.stderr)")
+            #expect(result.stderr.contains("certificate required"), "\(result.stderr)")
+            #expect(served.log.all.contains { $0.contains("peer sent no certificate") || $0.contains("no certificate") }, "\(served.log.all)")
+        }
+    }
+
+    @Test(arguments: ["coordinator", "agent"])
+    func operatorAuthRefusesOtherRoles(role: String) async throws {
+        try await HTTPSFixture.with(clientAuth: .operator) { served in
+            let files = role == "coordinator" ? (served.pki.path + "/coordinator.pem", served.pki.path + "/coordinator.key")
+                : (served.pki.path + "/master.pem", served.pki.path + "/master.key")
+            let result = try await served.curlTrusting(client: files)
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"), "\(result.stderr)")
+            #expect(served.log.all.contains { $0.contains("wrong role") || $0.contains("lacks") }, "\(served.log.all)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func operatorAuthAcceptsOperators(readOnly: Bool) async throws {
+        try await HTTPSFixture.with(clientAuth: .operator) { served in
+            let files = readOnly ? served.readOnlyFiles : served.operatorFiles
+            let result = try await served.curlTrusting(client: (files.certificate, files.key))
+            #expect(result.servedMetrics, "\(result.stderr)")
+            let tls12 = try await served.curlTrusting(["--tlsv1.2", "--tls-max", "1.2"], client: (files.certificate, files.key))
+            #expect(tls12.servedMetrics, "\(tls12.stderr)")
+        }
+    }
+
+    @Test func operatorAuthRefusesARevokedOperator() async throws {
+        try await HTTPSFixture.with(clientAuth: .operator) { served in
+            let result = try await served.curlTrusting(client: (served.revokedFiles.certificate, served.revokedFiles.key))
+            #expect(!result.succeeded && !result.stdout.contains("meridian_"), "\(result.stderr)")
+            #expect(served.log.all.contains { $0.contains("revoked") }, "\(served.log.all)")
+        }
+    }
+}
