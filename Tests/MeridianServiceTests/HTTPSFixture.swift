@@ -4,10 +4,12 @@ import SecureTransport
 import TestSupport
 
 /// The HTTP listener with TLS on a loopback address other than 127.0.0.1, over a real cluster
-/// CA (`TestPKI`): the master's agent certificate for 127.0.0.2, operator certificates (one
+/// CA (`TestPKI`): the master's agent certificate (node1, the time server of
+/// `MonitoringFixture.cluster`, at 127.0.0.2), operator certificates (one
 /// read-only, one revoked before the start, so it is on the CRL the listener loads).
 final class HTTPSFixture: Sendable {
     static let host = "127.0.0.2"
+    static let master = "node1"
     let pki: TestPKI
     let directory: TemporaryDirectory
     let state: ServiceState
@@ -30,7 +32,7 @@ final class HTTPSFixture: Sendable {
     init(clientAuth: HTTPClientAuth = .none, tls: HTTPTLSMode = .on,
          adjust: (inout ServeConfiguration, inout HTTPSSettings, TestPKI) throws -> Void = { _, _, _ in }) async throws {
         pki = try TestPKI()
-        try pki.issueAgent("master", address: Self.host)
+        try pki.issueAgent(Self.master, address: Self.host)
         operatorFiles = try PKI.issueOperator(name: "ops", readOnly: false, certificates: pki.path, outputDirectory: pki.path + "/ops", force: false)
         readOnlyFiles = try PKI.issueOperator(name: "viewer", readOnly: true, certificates: pki.path, outputDirectory: pki.path + "/ops", force: false)
         revokedFiles = try PKI.issueOperator(name: "gone", readOnly: false, certificates: pki.path, outputDirectory: pki.path + "/ops", force: false)
@@ -43,7 +45,7 @@ final class HTTPSFixture: Sendable {
         configuration.httpTLS = tls
         configuration.httpClientAuth = clientAuth
         configuration.stateDirectory = directory.path + "/state"
-        var https = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        var https = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: Self.master)
         try adjust(&configuration, &https, pki)
         let log = log
         monitor = try HTTPMonitor(configuration: configuration, state: state, store: store, https: https, log: { log.append($0) })

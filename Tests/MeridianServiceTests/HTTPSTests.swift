@@ -14,7 +14,7 @@ import TestSupport
             let result = try await served.curlTrusting()
             #expect(result.servedMetrics, "\(result.stderr)")
             #expect(result.stderr.contains("SSL connection using TLSv1.3"), "\(result.stderr)")
-            #expect(result.stderr.contains("CN=master"), "the master's agent certificate: \(result.stderr)")
+            #expect(result.stderr.contains("CN=node1"), "the master's agent certificate: \(result.stderr)")
             let page = try await served.curlTrusting(path: "/api/v1/status")
             #expect(page.succeeded && page.stdout.contains("\"verdict\""))
             #expect(served.log.all.contains { $0.contains("listening on https://\(served.address)") }, "\(served.log.all)")
@@ -72,7 +72,7 @@ import TestSupport
             let files = try pki.issueAgent("web", address: HTTPSFixture.host)
             configuration.httpTLSCertificate = files.certificate
             configuration.httpTLSKey = files.key
-            https = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+            https = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: HTTPSFixture.master)
         }) { served in
             let result = try await served.curlTrusting()
             #expect(result.servedMetrics, "\(result.stderr)")
@@ -88,7 +88,7 @@ import TestSupport
         configuration.httpTLS = .on
         configuration.httpTLSCertificate = directory.path + "/none.pem"
         configuration.httpTLSKey = directory.path + "/none.key"
-        let configured = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        let configured = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: HTTPSFixture.master)
         let store = try HistoryStore(path: directory.path + "/h.db")
         #expect {
             _ = try HTTPMonitor(configuration: configuration, state: ServiceState(clusterName: "lab", startedAt: 0), store: store,
@@ -98,7 +98,7 @@ import TestSupport
         }
         configuration.httpTLSCertificate = nil
         configuration.httpTLSKey = nil
-        let master = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: "master")
+        let master = HTTPSSettings.make(configuration: configuration, certificateDirectory: pki.path, master: HTTPSFixture.master)
         #expect {
             _ = try HTTPMonitor(configuration: configuration, state: ServiceState(clusterName: "lab", startedAt: 0), store: store,
                                 https: master, log: { _ in })
@@ -142,7 +142,7 @@ import TestSupport
     func operatorAuthRefusesOtherRoles(role: String) async throws {
         try await HTTPSFixture.with(clientAuth: .operator) { served in
             let files = role == "coordinator" ? (served.pki.path + "/coordinator.pem", served.pki.path + "/coordinator.key")
-                : (served.pki.path + "/master.pem", served.pki.path + "/master.key")
+                : (served.pki.path + "/node1.pem", served.pki.path + "/node1.key")
             let result = try await served.curlTrusting(client: files)
             #expect(!result.succeeded && !result.stdout.contains("meridian_"), "\(result.stderr)")
             #expect(served.log.all.contains { $0.contains("wrong role") || $0.contains("lacks") }, "\(served.log.all)")
