@@ -9,7 +9,7 @@ set -euo pipefail
 # libFuzzer's runtime is C++ (libstdc++-12-dev); util-linux has the flock the scripts can use.
 packages=(chrony faketime libssl-dev pkg-config openssl python3 tzdata iproute2 openssh-client openssh-server systemd dpkg-dev
           libstdc++-12-dev util-linux python3-jsonschema systemd-container debootstrap bc
-          libsqlite3-dev prometheus chromium)
+          libsqlite3-dev prometheus chromium curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
