@@ -2,8 +2,10 @@
 # Figures for the monitoring surface (issue 11), printed, not asserted: /metrics render and
 # scrape time at 32 nodes (target <= 5 ms), the status page with 7 days of history for 32 nodes
 # (server render, HTTP fetch, and Chromium's screenshot time minus about:blank's; target
-# <= 300 ms to first paint), and RSS with the HTTP listener on. Debug build (the test build);
+# <= 300 ms to first paint), and RSS with the HTTP listener on; /metrics at 32 nodes over HTTPS
+# on 127.0.0.2 (http_tls on): a new TLS 1.3 connection per scrape, a kept-alive session, and
+# curl's own timings for TLS 1.3 and 1.2 (target <= 5 ms). Debug build (the test build);
 # run after `swift build --build-tests`. No lab: needs no lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MERIDIAN_BENCH_MONITOR=1 swift test --skip-build --filter 'MeridianServiceTests.HTTPBenchmarkTests' 2>&1 | grep 'bench-monitor:'
+MERIDIAN_BENCH_MONITOR=1 swift test --skip-build --filter 'MeridianServiceTests.(HTTPBenchmarkTests|HTTPSBenchmarkTests)' 2>&1 | grep 'bench-monitor:'

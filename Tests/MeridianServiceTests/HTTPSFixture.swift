@@ -26,6 +26,15 @@ final class HTTPSFixture: Sendable {
         private let lines = ThreadCondition<[String]>([])
         func append(_ line: String) { lines.update { $0.append(line) } }
         var all: [String] { lines.read { $0 } }
+
+        /// Waits (up to 5 s, on a thread of its own) for a line that matches: the relay logs a
+        /// refused handshake on its connection's thread, possibly after the client has exited.
+        func contains(_ match: @escaping @Sendable (String) -> Bool) async -> Bool {
+            let lines = lines
+            return (try? await DedicatedThread.run(name: "log-wait") {
+                lines.wait(until: { $0.contains(where: match) }, timeout: .seconds(5)) { _, found in found }
+            }) ?? false
+        }
     }
 
     /// `adjust` changes the settings before the listener is built (limits, client auth, cert).

@@ -159,18 +159,22 @@ public final class TLSRelay: Sendable {
     }
 
     /// Copies bytes both ways until either side closes, an error, or `idleTimeout` without a byte.
-    /// One `poll` over both descriptors; bytes OpenSSL already decrypted (`SSL_pending`) are
-    /// taken before waiting again.
+    /// One `poll` over both descriptors; bytes OpenSSL already holds (`SSL_has_pending`: a record
+    /// read with the handshake's last one, or the rest of one larger than our buffer) are taken
+    /// before waiting again, since the socket would not signal them.
     private func relay(_ tls: TLSConnection, _ upstream: Socket) {
         let tcp = SSL_get_fd(tls.ssl)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var idleDeadline = ContinuousClock.now + limits.idleTimeout
+        // Set when a read found only part of a record: then wait for the socket, not the buffer.
+        var stalled = false
         while true {
-            var clientReady = SSL_pending(tls.ssl) > 0
+            let left = idleDeadline - ContinuousClock.now
+            guard left > .zero else { return }
+            var clientReady = !stalled && SSL_has_pending(tls.ssl) == 1
             var upstreamReady = false
+            stalled = false
             if !clientReady {
-                let left = idleDeadline - ContinuousClock.now
-                guard left > .zero else { return }
                 var descriptors = [pollfd(fd: tcp, events: Int16(POLLIN), revents: 0),
                                    pollfd(fd: upstream.fd, events: Int16(POLLIN), revents: 0)]
                 let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
@@ -192,6 +196,7 @@ public final class TLSRelay: Sendable {
                 } catch {
                     // Only part of a record so far: wait for the rest in the next poll.
                     guard error.kind == .timedOut else { return }
+                    stalled = true
                 }
             }
             if upstreamReady {
