@@ -37,6 +37,8 @@ import TestSupport
             let result = try await served.curlTrusting(["--tlsv1.1", "--tls-max", "1.1", "--ciphers", "DEFAULT@SECLEVEL=0"])
             #expect(!result.succeeded && !result.stdout.contains("meridian_"))
             #expect(result.stderr.contains("alert protocol version"), "the server's alert, not the client's refusal: \(result.stderr)")
+            let named = await served.log.contains { $0.contains("TLS version refused, this side speaks TLS 1.2 (ECDHE with AEAD ciphers) or 1.3") }
+            #expect(named, "\(served.log.all)")
         }
     }
 

@@ -20,6 +20,8 @@ public final class TLSConnection: FrameStream, @unchecked Sendable {
     private let sslLock = ThreadCondition<UInt8>(0)
     /// Whom this side accepts (names the rule when the peer's certificate is refused).
     private let peerRoles: [CertificateRole]
+    /// The versions this side speaks, for the message when a peer offers none of them.
+    private let versions: String
     /// Borrowed by OpenSSL calls while this object lives; freed only by `deinit`.
     let ssl: OpaquePointer
     private let isClient: Bool
@@ -38,6 +40,7 @@ public final class TLSConnection: FrameStream, @unchecked Sendable {
         self.remote = remote
         self.isClient = isClient
         peerRoles = context.configuration.peer.roles
+        versions = context.versions
         guard SSL_set_fd(ssl, socket.fd) == 1 else { throw OpenSSLError.failure(.tls, "cannot attach TLS to socket") }
     }
 
@@ -239,7 +242,7 @@ public final class TLSConnection: FrameStream, @unchecked Sendable {
             return TransportError(.verification(.noCertificate), "\(what) failed: the peer sent no certificate")
         }
         if entries.contains(where: { $0.reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || $0.reason == SSL_R_UNSUPPORTED_PROTOCOL }) {
-            return TransportError(.tls, "\(what) failed: TLS version refused, Meridian speaks TLS 1.3 only (\(OpenSSLError.describe(entries)))")
+            return TransportError(.tls, "\(what) failed: TLS version refused, this side speaks \(versions) (\(OpenSSLError.describe(entries)))")
         }
         if code == SSL_ERROR_SYSCALL && entries.isEmpty {
             let text = savedErrno == 0 ? "connection closed by peer" : Errno(rawValue: savedErrno).description

@@ -10,6 +10,8 @@ internal import Glibc
 public final class TLSContext: @unchecked Sendable {
     let pointer: OpaquePointer
     public let configuration: TLSConfiguration
+    /// "TLS 1.3 only", or the HTTPS listener's "TLS 1.2 (ECDHE, AEAD) or 1.3" (error messages).
+    let versions: String
 
     public convenience init(_ configuration: TLSConfiguration) throws(TransportError) {
         try self.init(configuration, profile: .meridian)
@@ -19,6 +21,7 @@ public final class TLSContext: @unchecked Sendable {
     /// (see `TLSContext+Testing.swift`).
     init(_ configuration: TLSConfiguration, profile: Profile) throws(TransportError) {
         self.configuration = configuration
+        versions = profile.https ? "TLS 1.2 (ECDHE with AEAD ciphers) or 1.3" : profile.tls12Only ? "TLS 1.2 only" : "TLS 1.3 only"
         let files = [("CA certificate", configuration.caPath)]
             + (profile.presentsCertificate ? [("certificate", configuration.certificatePath), ("private key", configuration.keyPath)] : [])
         for (what, path) in files {
