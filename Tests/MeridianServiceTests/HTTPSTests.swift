@@ -109,6 +109,25 @@ import TestSupport
         }
     }
 
+    /// A TLS port in use fails `start` with the address named (and the plain listener behind it stops).
+    @Test func aTLSPortInUseIsNamed() async throws {
+        try await HTTPSFixture.with { first in
+            var configuration = ServeConfiguration()
+            configuration.httpListen = first.address
+            configuration.httpTLS = .on
+            configuration.stateDirectory = first.directory.path + "/second"
+            let https = HTTPSSettings.make(configuration: configuration, certificateDirectory: first.pki.path, master: HTTPSFixture.master)
+            let second = try HTTPMonitor(configuration: configuration, state: first.state, store: first.store, https: https, log: { _ in })
+            await #expect {
+                try await second.start()
+            } throws: { error in
+                "\(error)".contains(first.address) && "\(error)".contains("cannot listen")
+            }
+            await second.stop()
+            #expect(try await first.curlTrusting().servedMetrics, "the first listener is untouched")
+        }
+    }
+
     /// 127.0.0.2 is loopback: with `http_tls: auto` it stays plain HTTP, and TLS to it fails.
     @Test func loopbackWithAutoStaysPlain() async throws {
         try await HTTPSFixture.with(tls: .auto) { served in
