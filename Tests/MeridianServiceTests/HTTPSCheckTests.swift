@@ -95,6 +95,13 @@ import TestSupport
         }
     }
 
+    @Test func anOperatorCertificateWithoutItsKeyIsAUsageError() async throws {
+        let result = try await DedicatedThread.run(name: "check") {
+            try ChildProcess.run([AgentProcess.meridianBinary, "check", "--operator-cert", "/tmp/ops.pem"], timeout: .seconds(30))
+        }
+        #expect(result.status == 64 && result.stderr.contains("--operator-cert and --operator-key go together"), "\(result.stderr)")
+    }
+
     @Test func theBinaryUsesAnOperatorCertificateOrSurveysItself() async throws {
         try await HTTPSFixture.with(clientAuth: .operator) { served in
             let files = try Self.files(served, clientAuth: .operator)
