@@ -78,6 +78,24 @@ import TestSupport
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             print("bench-monitor: curl TLS \(version) /metrics at 32 nodes: connect + handshake \(HTTPBenchmarkTests.ms(median(timings.map(\.0)))), first byte \(HTTPBenchmarkTests.ms(median(timings.map(\.1)))), total \(HTTPBenchmarkTests.ms(median(timings.map(\.2)))) (median of 21, curl's own -w timings)")
         }
+        // The same scrape by curl over plain HTTP (no relay), for comparison.
+        var plainConfiguration = configuration
+        plainConfiguration.httpTLS = .off
+        plainConfiguration.stateDirectory = directory.path + "/plain"
+        let plain = try HTTPMonitor(configuration: plainConfiguration, state: state, store: store, log: { _ in })
+        let plainAddress = try await plain.start()
+        let plainArgv = ["curl", "--silent", "--noproxy", "*", "-o", "/dev/null", "-w", "%{time_connect} %{time_starttransfer} %{time_total}\n",
+                         "http://\(plainAddress)/metrics"]
+        let plainTimings = try await DedicatedThread.run(name: "bench") {
+            try (0..<21).map { _ -> Double in
+                let out = try ChildProcess.run(plainArgv, environment: ["PATH": "/usr/bin:/bin"], timeout: .seconds(20))
+                let words = out.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+                guard out.succeeded, words.count == 3 else { throw LoopbackHTTPClient.Failure(description: "curl: \(out.stderr)") }
+                return words[1] - words[0]
+            }
+        }
+        print("bench-monitor: curl plain HTTP /metrics at 32 nodes (no relay): connect to first byte \(HTTPBenchmarkTests.ms(plainTimings.sorted()[plainTimings.count / 2])) (median of 21)")
+        await plain.stop()
         print("bench-monitor: RSS with HTTPS: \(rssStart) KiB at start, \(rssBefore) KiB before the listener, \(rssListening) KiB listening, \(HTTPBenchmarkTests.rssKiB()) KiB after the scrapes")
         await monitor.stop()
     }
