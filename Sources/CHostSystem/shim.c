@@ -13,6 +13,9 @@
 
 int meridian_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 short meridian_posix_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+int meridian_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
 int meridian_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 int meridian_sd_notify(const char *socket_path, const char *message) {

@@ -137,6 +137,10 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing else of ours crosses over: a long-lived child (the lab's containers and clock
+        // loop, a daemon) holding a descriptor it was never meant to have keeps a caller's flock
+        // held or a `$(…)` capture open after the caller is gone.
+        _ = meridian_spawn_close_from(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

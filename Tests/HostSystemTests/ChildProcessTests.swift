@@ -1,3 +1,4 @@
+import Glibc
 import HostSystem
 import Testing
 import TestSupport
@@ -16,6 +17,18 @@ import TestSupport
         let deadline = ContinuousClock.now + .seconds(10)
         while ChildProcess.isAlive(grandchild), ContinuousClock.now < deadline { ChildProcess.sleep(.milliseconds(20)) }
         #expect(!ChildProcess.isAlive(grandchild), "grandchild \(grandchild) survived the timeout")
+    }
+
+    /// A descriptor the caller left inheritable (as `flock FILE cmd` leaves its lock) does not
+    /// reach the child: a lab container started under a test's lock must not keep it held.
+    @Test func theChildInheritsNoDescriptorBeyondItsThree() throws {
+        let directory = try TemporaryDirectory("meridian-child")
+        let path = directory.file("held")
+        let fd = open(path, O_CREAT | O_RDWR, 0o600)  // no O_CLOEXEC, on purpose
+        try #require(fd > 2)
+        defer { close(fd) }
+        let result = try ChildProcess.run(["/bin/sh", "-c", "if [ -e /proc/self/fd/\(fd) ]; then echo open; else echo closed; fi"], timeout: .seconds(10))
+        #expect(result.stdout == "closed\n", "fd \(fd) reached the child: \(result.stdout)")
     }
 
     @Test func outputIsBoundedAndTheChildStillFinishes() throws {

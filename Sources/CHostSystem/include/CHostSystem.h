@@ -9,6 +9,9 @@
 /// Glibc extensions (need _GNU_SOURCE, which only shim.c defines).
 int meridian_pipe_cloexec(int fds[2]);
 short meridian_posix_spawn_setsid_flag(void);
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): the child closes every descriptor
+/// from `lowest` up, so it inherits none of the caller's (a test's lock, a capture pipe).
+int meridian_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 int meridian_set_thread_name(const char *name);
 
 /// systemd's notify protocol: one datagram to $NOTIFY_SOCKET (a path, or "@name" for the
