@@ -9,6 +9,9 @@
 # The first two start a lab (fixed loopback addresses): run them under the shared lock,
 #   flock /tmp/meridian-test.lock env PARTS=lab bash scripts/bench-serve.sh
 #   PARTS=history bash scripts/bench-serve.sh       # no lab, no lock (minutes: 2.8 M samples)
+# SERVE_ENV: variables added to the service's environment, to measure their effect,
+#   e.g. SERVE_ENV="MALLOC_ARENA_MAX=2" (measured: no effect, Service already bounds the arenas
+#   with mallopt) or NIO_SINGLETON_GROUP_LOOP_COUNT=1 (one thread fewer, no RSS effect).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-32} DAYS=${DAYS:-30} INTERVAL=${INTERVAL:-10} PARTS=${PARTS:-lab history}
@@ -27,7 +30,7 @@ trap cleanup EXIT
 if [[ $PARTS == *lab* ]]; then
 "$B/meridian" lab up --nodes "$NODES" --dir "$work/lab" >/dev/null 2>&1
 printf '{"interval_seconds": %s, "state_dir": "%s/state"}\n' "$INTERVAL" "$work" >"$work/serve.json"
-"$B/meridian" serve --cluster "$work/lab/cluster.json" --config "$work/serve.json" 2>"$work/serve.log" &
+env ${SERVE_ENV:-} "$B/meridian" serve --cluster "$work/lab/cluster.json" --config "$work/serve.json" 2>"$work/serve.log" &
 pid=$!
 for _ in $(seq 600); do grep -q "first survey" "$work/serve.log" && break; sleep 0.2; done
 grep -q "first survey" "$work/serve.log" || { echo "serve did not survey; its log:" >&2; cat "$work/serve.log" >&2; exit 1; }

@@ -21,55 +21,99 @@ extension JSONValue {
 
     public func encodedBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128)
+        out.reserveCapacity(estimatedSize)
         write(to: &out)
         return out
     }
 
     public var encodedText: String { String(decoding: encodedBytes(), as: UTF8.self) }
 
-    private func write(to out: inout [UInt8]) {
+    /// A guess at the encoded size (a few bytes per scalar), so a long answer (2880 history
+    /// points) grows its buffer once or twice rather than a dozen times.
+    var estimatedSize: Int {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let value): out += Array((value ? "true" : "false").utf8)
-        case .integer(let value): out += Array(String(value).utf8)
+        case .array(let items): 2 + items.count * (items.first?.estimatedSize ?? 0)
+        case .object(let members): members.reduce(2) { $0 + $1.key.utf8.count + 4 + $1.value.estimatedSize }
+        case .string(let value): value.utf8.count + 2
+        default: 12
+        }
+    }
+
+    /// Appends the bytes in place: no intermediate arrays or strings per scalar, keys sorted once
+    /// with their values (no second lookup); a string with nothing to escape is copied whole.
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: Self.append("null", to: &out)
+        case .bool(let value): Self.append(value ? "true" : "false", to: &out)
+        case .integer(let value): Self.writeInteger(value, to: &out)
         case .number(let value):
-            if !value.isFinite { out += Array("null".utf8) }
-            else if value == value.rounded(), abs(value) < 1e15 { out += Array(String(Int64(value)).utf8) }
-            else { out += Array("\(value)".utf8) }
+            if !value.isFinite { Self.append("null", to: &out) }
+            else if value == value.rounded(), abs(value) < 1e15 { Self.writeInteger(Int64(value), to: &out) }
+            else { var text = value.description; text.withUTF8 { out.append(contentsOf: $0) } }
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 item.write(to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 Self.writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key, default: .null].write(to: &out)
+                value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits straight into `out` (what `String(value)` prints, without the String).
+    private static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0 && count < 20
+            out.append(contentsOf: digits[(20 - count)...])
+        }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     private static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            guard bytes.contains(where: needsEscape) else { out.append(contentsOf: bytes); return }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: out.append(byte)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))

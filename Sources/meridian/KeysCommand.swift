@@ -15,7 +15,7 @@ struct KeysCommand: AsyncParsableCommand {
             discussion: "Key material is never printed; progress names key ids only. An interrupted rotation resumes with the same new keys.")
 
         @OptionGroup var options: ClusterOptions
-        @Option(parsing: .unconditional, help: "Nodes configured in parallel at most (1...256).") var concurrency = 16
+        @Option(parsing: .unconditional, help: "Nodes configured in parallel at most (1...256).") var concurrency = 256
         @Option(parsing: .unconditional, help: "Seconds each node may take to serve or select a time server (1...3600).") var syncWait = 30.0
         @Option(parsing: .unconditional, help: "Seconds to wait for every verdict to settle afterwards (0...3600).") var settle = 30.0
         @Option(help: "Apply journal (default: apply-journal.jsonl beside the cluster file).") var journal: String?

@@ -8,7 +8,7 @@ import WireProtocol
 /// servers. Unreachable or failing nodes are named and the others carry on.
 public enum Apply {
     public struct Options: Sendable {
-        public var concurrency = 16
+        public var concurrency = 256
         public var timeout: Duration = .seconds(10)
         public var syncWaitSeconds = 30.0
         /// How long to wait, after the changes, for every node's verdict to settle.

@@ -6,7 +6,7 @@ import SecureTransport
 
 /// What `cluster.apply` asks for (params of the same names; CLI flags of `meridian apply`).
 public struct ApplyRequest: Sendable, Equatable {
-    public var concurrency = 16
+    public var concurrency = 256
     public var syncWaitSeconds = 30.0
     public var settleSeconds = 30.0
     public var restartClusterServices = false

@@ -10,7 +10,9 @@ import WireProtocol
 public final class APIServer: Sendable {
     public let router: APIRouter
     private let servers: [RPCServer]
-    private let connections = Mutex<[ObjectIdentifier: APIConnection]>([:])
+    private let connections = Mutex<[ObjectIdentifier: (connection: APIConnection, session: RPCSession)]>([:])
+    /// Cuts the sessions of certificates revoked while they are open (see APIServer+Revocation).
+    let revocation: RevocationWatch?
     private let log: @Sendable (String) -> Void
 
     /// `tls`: where to listen and the context (build it with `serverTLS`); `socketPath`: the local
@@ -20,6 +22,7 @@ public final class APIServer: Sendable {
                 limits: RPCServerLimits = APIServer.defaultLimits, log: @escaping @Sendable (String) -> Void) throws(ServiceError) {
         self.router = router
         self.log = log
+        revocation = tls.map { RevocationWatch(context: $0.context, log: log) }
         guard tls != nil || socketPath != nil else { throw ServiceError(.invalidConfiguration, "the API needs a TCP address or a local socket") }
         let box = HandlerBox()
         var servers: [RPCServer] = []
@@ -66,17 +69,39 @@ public final class APIServer: Sendable {
             do { try server.start() } catch { throw ServiceError(.io, "API: cannot start \(server.listening): \(error)") }
             log("API listening on \(server.listening)")
         }
+        revocation?.start { [weak self] in self?.cutRevokedSessions($0) }
     }
 
     public func stop() {
+        revocation?.stop()
         for server in servers { server.stop() }
+    }
+
+    /// Closes every open TLS session whose certificate `context`'s CRL lists; returns their peers.
+    @discardableResult
+    func cutRevokedSessions(_ context: TLSContext) -> [String] {
+        let revoked = connections.withLock { table in
+            table.values.filter { entry in
+                if case .certificate(let summary) = entry.session.peer { return context.revokes(serialHex: summary.serialHex) }
+                return false
+            }
+        }
+        for entry in revoked {
+            log("API: closing the connection of \(entry.connection.peer), whose certificate is now revoked")
+            entry.session.close()
+        }
+        return revoked.map(\.connection.peer.description)
     }
 
     /// Connections with a finished hello right now.
     public var connectionCount: Int { connections.withLock { $0.count } }
 
     fileprivate func handle(_ call: RPCCall) -> Result<JSONValue, RPCError> {
-        router.respond(to: call.request, on: connection(for: call.session))
+        if let revocation, case .certificate(let summary) = call.session.peer, revocation.current.revokes(serialHex: summary.serialHex) {
+            call.session.close()
+            return .failure(RPCError(code: APIError.forbidden, message: "forbidden: the certificate of \(summary.commonName) is revoked"))
+        }
+        return router.respond(to: call.request, on: connection(for: call.session))
     }
 
     /// The router's view of a session, made on its first request (always `api.hello`: the server
@@ -84,7 +109,7 @@ public final class APIServer: Sendable {
     private func connection(for session: RPCSession) -> APIConnection {
         let key = ObjectIdentifier(session)
         let (connection, fresh) = connections.withLock { table -> (APIConnection, Bool) in
-            if let known = table[key] { return (known, false) }
+            if let known = table[key] { return (known.connection, false) }
             let hooks = APIConnection.Hooks(
                 whenAnswered: { body in
                     // If the answer cannot be sent the connection closes, and the job must still
@@ -97,13 +122,13 @@ public final class APIServer: Sendable {
             let made = APIConnection(peer: Self.peer(session.peer), hooks: hooks) { method, params in
                 session.push(method: method, params: params)
             }
-            table[key] = made
+            table[key] = (made, session)
             return (made, true)
         }
         if fresh {
             session.onClose { [weak self] in
                 guard let self else { return }
-                if let gone = connections.withLock({ $0.removeValue(forKey: key) }) { router.connectionClosed(gone) }
+                if let gone = connections.withLock({ $0.removeValue(forKey: key) }) { router.connectionClosed(gone.connection) }
             }
         }
         return connection

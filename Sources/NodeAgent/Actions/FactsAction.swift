@@ -9,19 +9,16 @@ struct FactsAction: Sendable {
     let commands: AgentCommands
     let files: ManagedFiles
     let runner: CommandRunner
+    let versionCache = VersionCache()
 
     func run() -> FactsResult {
         let conf = files.readText(files.chronyConf)
         var facts = FactsResult(node: node, hostname: firstLine(runner.run(commands.hostname, timeout: .seconds(5))) ?? node)
-        facts.chronyVersion = firstLine(runner.run(commands.chronydVersion, timeout: .seconds(5)))
+        facts.chronyVersion = chronydVersion()
         facts.chronyConf = conf
         if let conf { (facts.foreignSourceFiles, facts.sourceDirectoriesOutsideRoot) = foreignSourceFiles(in: conf) }
-        facts.tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
-        facts.sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
-        facts.sourcestats = runner.run(commands.chronyc + ["-c", "sourcestats"], timeout: .seconds(5))
-        // Key ids and modes per source; chronyc never prints key material here.
-        facts.authdata = runner.run(commands.chronyc + ["-c", "authdata"], timeout: .seconds(5))
-        facts.ntpdata = runner.run(commands.chronyc + ["-c", "ntpdata"], timeout: .seconds(5))
+        // authdata: key ids and modes per source; chronyc never prints key material there.
+        (facts.tracking, facts.sources, facts.sourcestats, facts.authdata, facts.ntpdata) = chronycReports()
         facts.timezone = timezone()
         facts.quorum = quorum()
         facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))

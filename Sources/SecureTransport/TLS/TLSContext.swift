@@ -12,6 +12,12 @@ public final class TLSContext: @unchecked Sendable {
     public let configuration: TLSConfiguration
     /// "TLS 1.3 only", or the HTTPS listener's "TLS 1.2 (ECDHE, AEAD) or 1.3" (error messages).
     let versions: String
+    let profile: Profile
+    /// The CRL this context checks peers against (nil when there is none), and its file's stamp
+    /// when it was read (taken first: a CRL replaced while it is read shows as changed).
+    /// A var only so that `deinit` runs if `init` throws before the end; set once, in `init`.
+    private var revocationList: RevocationList? = nil
+    private let revocationStamp: FileStamp?
 
     public convenience init(_ configuration: TLSConfiguration) throws(TransportError) {
         try self.init(configuration, profile: .meridian)
@@ -22,6 +28,8 @@ public final class TLSContext: @unchecked Sendable {
     init(_ configuration: TLSConfiguration, profile: Profile) throws(TransportError) {
         self.configuration = configuration
         versions = profile.https ? "TLS 1.2 (ECDHE with AEAD ciphers) or 1.3" : profile.tls12Only ? "TLS 1.2 only" : "TLS 1.3 only"
+        self.profile = profile
+        revocationStamp = configuration.crlPath.flatMap(FileStamp.init(path:))
         let files = [("CA certificate", configuration.caPath)]
             + (profile.presentsCertificate ? [("certificate", configuration.certificatePath), ("private key", configuration.keyPath)] : [])
         for (what, path) in files {
@@ -72,7 +80,34 @@ public final class TLSContext: @unchecked Sendable {
                   X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK)) == 1 else {
                 throw OpenSSLError.failure(.config, "cannot use revocation list \(crlPath)")
             }
+            revocationList = crl
         }
+    }
+
+    /// True when the CRL file is not the one this context read (replaced, changed, created or
+    /// removed): one `stat`, cheap enough for every accepted connection.
+    public var revocationListChanged: Bool {
+        guard let path = configuration.crlPath else { return false }
+        return FileStamp(path: path) != revocationStamp
+    }
+
+    /// A context like this one that reads the CRL file again (`meridian ca revoke` while a
+    /// listener runs). Throws, naming the file, when the new CRL cannot be used.
+    public func reloaded() throws(TransportError) -> TLSContext {
+        try TLSContext(configuration, profile: profile)
+    }
+
+    /// Whether this context's CRL lists the certificate serial `serialHex` (as
+    /// `CertificateSummary.serialHex` prints it): for cutting sessions opened before a revocation.
+    public func revokes(serialHex: String) -> Bool {
+        guard let revocationList else { return false }
+        var number: OpaquePointer? = nil
+        guard BN_hex2bn(&number, serialHex) > 0, let number else { return false }
+        defer { BN_free(number) }
+        guard let serial = BN_to_ASN1_INTEGER(number, nil) else { return false }
+        defer { ASN1_INTEGER_free(serial) }
+        var entry: OpaquePointer? = nil
+        return X509_CRL_get0_by_serial(revocationList.pointer, &entry, serial) == 1
     }
 
     deinit { SSL_CTX_free(pointer) }
@@ -87,5 +122,18 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw OpenSSLError.failure(.config, "private key \(configuration.keyPath) does not match certificate \(configuration.certificatePath)")
         }
+    }
+}
+
+/// What identifies a file's content without reading it: device, inode, size, modification time.
+/// nil when the file does not exist.
+struct FileStamp: Equatable {
+    var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev); inode = UInt64(info.st_ino); size = Int64(info.st_size)
+        seconds = info.st_mtim.tv_sec; nanoseconds = info.st_mtim.tv_nsec
     }
 }

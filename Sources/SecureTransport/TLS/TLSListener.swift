@@ -5,10 +5,15 @@ internal import COpenSSL
 /// connects and stays silent never blocks the accept loop.
 ///
 /// `@unchecked Sendable`: the listener is built on one thread and then used by the accept loop's
-/// thread alone (`Socket` is not thread-safe); only the immutable `localEndpoint` is read elsewhere.
+/// thread alone (`Socket` is not thread-safe, and `context` is swapped there); only the immutable
+/// `localEndpoint` is read elsewhere.
+///
+/// The CRL is read again when its file changes (`meridian ca revoke` while the listener runs):
+/// each accepted connection first compares the file's stamp (one `stat`), so a revoked peer's
+/// next connection is refused without a restart. A CRL that cannot be used keeps the previous one.
 public final class TLSListener: @unchecked Sendable {
     private let socket: Socket
-    private let context: TLSContext
+    private var context: TLSContext
     public let localEndpoint: Endpoint
 
     public init(endpoint: Endpoint, context: TLSContext, backlog: Int32 = 512) throws(TransportError) {
@@ -23,6 +28,7 @@ public final class TLSListener: @unchecked Sendable {
     /// The next connection, or nil if none arrived within `timeout`.
     public func accept(timeout: Duration) throws(TransportError) -> TLSConnection? {
         guard let (client, remote) = try socket.accept(until: ContinuousClock.now + timeout) else { return nil }
+        refreshRevocationList()
         return try TLSConnection(socket: client, context: context, remote: remote, isClient: false)
     }
 
@@ -44,6 +50,7 @@ public final class TLSListener: @unchecked Sendable {
             client.close()
             return .refused(remote)
         }
+        refreshRevocationList()
         let interrupter = ConnectionInterrupter(socket: client)
         do {
             return .admitted(try TLSConnection(socket: client, context: context, remote: remote, isClient: false), interrupter)
@@ -55,4 +62,17 @@ public final class TLSListener: @unchecked Sendable {
 
     /// Used by the accept loop's own thread only.
     public func close() { socket.close() }
+
+    /// Why the last changed CRL could not be used (nil once one was), for the owner to report.
+    public private(set) var revocationListFailure: String?
+
+    private func refreshRevocationList() {
+        guard context.revocationListChanged else { return }
+        do {
+            context = try context.reloaded()
+            revocationListFailure = nil
+        } catch {
+            revocationListFailure = "\(error)"
+        }
+    }
 }
