@@ -50,6 +50,7 @@ public enum ContainerLab {
             let authorizedKey = try rootKey(layout)
             let shim = try ContainerBaseImage.compileTimestampShim(meridianBinary: request.meridianBinary, into: layout.directory + "/lib")
             var knownHosts = ""
+            let corosyncKey = try ContainerCorosync.authkey(layout)
             for node in all {
                 try ContainerNetwork.addNamespace(ContainerLabLayout.namespace(node.name), hostVeth: ContainerLabLayout.hostVeth(node.name),
                                                   address: node.address)
@@ -58,6 +59,7 @@ public enum ContainerLab {
                 try ContainerClock.writeOffset(layout.offsetFile(node.name), seconds: request.skews[node.name] ?? 0)
                 try ContainerNodeFiles.write(layout, node: node.name, all: all, authorizedKey: authorizedKey,
                                              timestampShim: shim)
+                try ContainerCorosync.write(layout, node: node.name, all: all, key: corosyncKey)
                 try checkNoResolver(layout, node: node.name)
                 knownHosts += try knownHostsLine(layout, node: node.name, address: node.address)
             }
@@ -84,6 +86,11 @@ public enum ContainerLab {
                 guard let leader = node.leader else { continue }
                 try ContainerFirewall.close(node.name, leader: leader)
             }
+            let quorumStarted = ContinuousClock.now
+            try ContainerCorosync.waitQuorate(state.nodes.compactMap { node in node.leader.map { (node.name, $0) } },
+                                              deadline: ContinuousClock.now + .seconds(60))
+            log("lab up: corosync (real, knet) quorate with all \(names.count) votes \(Durations.duration((ContinuousClock.now - quorumStarted).seconds)) after boot; "
+                + "pve-cluster.service is a stand-in unit (Proxmox's pmxcfs is not in Debian)")
             let cluster = try writeClusterFile(request, layout: layout, all: all)
             try writeDeploySettings(request, layout: layout)
             state.clockd = try ContainerClock.startLoop(layout, meridian: request.meridianBinary)
