@@ -24,7 +24,7 @@ struct FactsAction: Sendable {
         facts.ntpdata = runner.run(commands.chronyc + ["-c", "ntpdata"], timeout: .seconds(5))
         facts.timezone = timezone()
         facts.quorum = quorum()
-        facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))
+        (facts.ceph, facts.cephTimeSync) = ceph()
         facts.otherTimeDaemons = commands.isActive.isEmpty ? [] : commands.otherTimeDaemons.filter {
             runner.run(commands.isActive + [$0], timeout: .seconds(5)).succeeded
         }
