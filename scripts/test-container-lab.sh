@@ -12,7 +12,8 @@
 #   → status ok (bounded wait), every client's source authenticated (NTP keys), Ceph HEALTH_OK
 #     (bounded wait, printed), corosync quorate → second apply changes and restarts nothing
 #   → faults: corosync stopped on 3 of 5 → refused before any node is touched; a node whose
-#     corosync does not come back → the rolling restart stops there and names it
+#     corosync does not come back → the rolling restart stops there and names it; UDP 123
+#     taken on the time server → chrony rolled back through systemd to the previous file
 #   → node2 rebooted from inside comes back by itself, status ok → undeploy the last node
 #     (dpkg --purge) → lab down: host clock unmoved.
 #
@@ -168,6 +169,44 @@ grep -m1 "FAILED node4" "$DIR/apply-stopped.log" | cut -c1-200 | sed 's/^/    /'
 waited=0
 until quorate; do (( waited < 60 )) || fail "corosync not quorate again after node4's config was mended"; sleep 1; waited=$((waited + 1)); done
 step "fault: node4's corosync not back → stopped there"
+
+# Fault: node1 (the time server) back on Debian's own chrony.conf (no `allow`: it binds no NTP
+# port), and another process in its network namespace holds UDP 123. chronyd 4.3 does not exit
+# when it cannot bind the port: it runs on its local clock serving no one. apply must see that,
+# put the previous file back through systemd and say so with the evidence.
+"$M" lab exec --dir "$DIR" node1 -- cp /var/lib/meridian/backups/chrony.conf.meridian-orig /etc/chrony/chrony.conf
+"$M" lab exec --dir "$DIR" node1 -- systemctl restart chrony
+cat > "$DIR/hold-udp-123.py" <<'PY'
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 123))  # IPv4 and IPv6, without SO_REUSEADDR: chronyd's bind fails
+print("holding UDP 123", flush=True)
+time.sleep(600)
+PY
+ip netns exec mrdn-node1 python3 "$DIR/hold-udp-123.py" > "$DIR/hold-udp-123.log" 2>&1 &
+holder=$!
+trap 'kill $holder 2>/dev/null || true; cleanup' EXIT
+until grep -q holding "$DIR/hold-udp-123.log"; do kill -0 $holder || fail "the UDP 123 holder did not start"; sleep 0.2; done
+set +e; coord apply >"$DIR/apply-port.log" 2>&1; rc=$?; set -e
+[[ $rc != 0 ]] || { cat "$DIR/apply-port.log"; fail "apply succeeded although node1 cannot serve NTP"; }
+grep "FAILED node1 at chrony" "$DIR/apply-port.log" | grep -q "previous chrony.conf restored and chrony restarted" ||
+    { cat "$DIR/apply-port.log"; fail "node1's failed chrony was not rolled back"; }
+grep -q "chronyd opened no socket on UDP 123" "$DIR/apply-port.log" || { cat "$DIR/apply-port.log"; fail "no evidence of the taken port"; }
+[[ $("$M" lab exec --dir "$DIR" node1 -- systemctl is-active chrony) == active ]] || fail "chrony is not running on node1 after the rollback"
+"$M" lab exec --dir "$DIR" node1 -- cmp -s /var/lib/meridian/backups/chrony.conf.meridian-orig /etc/chrony/chrony.conf ||
+    fail "node1 does not run its previous chrony.conf after the rollback"
+"$M" lab exec --dir "$DIR" node1 -- journalctl -u chrony -o cat --no-pager | grep -m1 "Could not open NTP socket" | sed 's/^/    chronyd said: /'
+grep -m1 "FAILED node1" "$DIR/apply-port.log" | grep -o "serve NTP.*" | cut -c1-240 | sed 's/^/    /'
+kill $holder; wait $holder 2>/dev/null || true
+trap cleanup EXIT
+coord apply >"$DIR/apply-fixed.log" 2>&1 || { cat "$DIR/apply-fixed.log"; fail "apply after the port was freed"; }
+waited=0
+until coord status >/dev/null 2>&1; do
+    (( waited < 180 )) || { coord status || true; fail "status not ok 180 s after node1 was fixed"; }
+    sleep 2; waited=$((waited + 2))
+done
+step "fault: UDP 123 taken on node1 → rolled back, fixed (${waited} s)"
 
 # A node rebooted from inside comes back by itself (the lab's supervisor boots it again on
 # nspawn's exit 133): agent and chrony start from their units with Meridian's config.
