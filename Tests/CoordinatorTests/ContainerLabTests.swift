@@ -113,4 +113,12 @@ import Testing
         #expect(ContainerFirewall.allowed.contains("5405/udp") && ContainerFirewall.allowed.contains("3300/tcp"))
         #expect(!ContainerFirewall.allowed.contains { $0.hasPrefix("123/") })
     }
+
+    @Test(arguments: [-1, 4, 8])
+    func cephMonitorsOutsideTheNodesAreRefused(monitors: Int) {
+        var request = ContainerLab.Request(directory: "/tmp/x", base: "/nonexistent", meridianBinary: "/bin/true", agentBinary: "/bin/true")
+        request.nodes = 3
+        request.cephMonitors = monitors
+        #expect { try ContainerLab.validate(request) } throws: { "\($0)".contains("--ceph-mons must be 0...3") }
+    }
 }
