@@ -52,7 +52,11 @@ for n in ${SIZES:-5 16}; do
     total=0; for i in $(seq 1 "$n"); do total=$((total + $(node_pss "node$i"))); done
     start=$(now); coord apply >/dev/null 2>"$DIR/apply.err" || { echo "apply failed:"; tail -5 "$DIR/apply.err"; }; end=$(now)
     apply=$(elapsed "$start" "$end")
-    for i in $(seq 1 "$n"); do "$M" lab exec --dir "$DIR" "node$i" -- cat /etc/chrony/chrony.conf >"$DIR/node$i.conf"; done
+    for i in $(seq 1 "$n"); do
+        "$M" lab exec --dir "$DIR" "node$i" -- cat /etc/chrony/chrony.conf >"$DIR/node$i.conf"
+        # ntp_auth keys: the floor needs each node's keyfile too, or no client selects its source.
+        "$M" lab exec --dir "$DIR" "node$i" -- cat /etc/chrony/chrony.keys >"$DIR/node$i.keys" 2>/dev/null || rm -f "$DIR/node$i.keys"
+    done
     # The rolling restart alone: one changed file (node2's), then corosync on every node in turn.
     "$M" lab exec --dir "$DIR" node2 -- sh -c 'echo "# bench" >> /etc/chrony/chrony.conf'
     start=$(now); coord apply --restart-cluster-services >/dev/null 2>"$DIR/rolling.err" || { echo "rolling apply failed:"; tail -5 "$DIR/rolling.err"; }; end=$(now)
@@ -60,14 +64,20 @@ for n in ${SIZES:-5 16}; do
 
     # The floor, on identical fresh containers with the agent deployed the same way.
     "$M" lab down --dir "$DIR" >/dev/null 2>&1
-    "$M" lab up --kind container --nodes "$n" --package "$deb" --dir "$DIR" >/dev/null 2>&1
+    "$M" lab up --kind container --nodes "$n" --ceph-mons "${CEPH_MONS:-3}" --package "$deb" --dir "$DIR" >/dev/null 2>&1
     coord deploy --settings "$DIR/deploy.json" >/dev/null 2>&1
     start=$(now)
+    put_keys() {  # node: its keyfile as Meridian writes it (0640 root:_chrony)
+        [[ -f $DIR/$1.keys ]] || return 0
+        install -m 0640 "$DIR/$1.keys" "$DIR/nodes/$1/root/etc/chrony/chrony.keys"
+        "$M" lab exec --dir "$DIR" "$1" -- chgrp _chrony /etc/chrony/chrony.keys
+    }
+    put_keys node1
     cp "$DIR/node1.conf" "$DIR/nodes/node1/root/etc/chrony/chrony.conf"
     "$M" lab exec --dir "$DIR" node1 -- sh -c "systemctl restart chrony && ufw allow from 10.77.0.0/24 to any port 123 proto udp >/dev/null"
     for i in $(seq 2 "$n"); do
-        ( cp "$DIR/node$i.conf" "$DIR/nodes/node$i/root/etc/chrony/chrony.conf" &&
-          "$M" lab exec --dir "$DIR" "node$i" -- sh -c 'systemctl restart chrony && until chronyc -n sources | grep -q "^\^\*"; do sleep 0.2; done' ) &
+        ( put_keys "node$i" && cp "$DIR/node$i.conf" "$DIR/nodes/node$i/root/etc/chrony/chrony.conf" &&
+          "$M" lab exec --dir "$DIR" "node$i" -- sh -c 'systemctl restart chrony && for _ in $(seq 600); do chronyc -n sources | grep -q "^\^\*" && exit 0; sleep 0.2; done; echo "floor: no source selected in 120 s" >&2; exit 1' ) &
     done
     wait
     end=$(now)
