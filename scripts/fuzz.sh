@@ -50,6 +50,7 @@ seed_files() { # harness -> files to seed it with
         QuorumPvecm) ls $fixtures/pvecm/status-* ;;
         QuorumQuorumtool) ls $fixtures/pvecm/quorumtool-* ;;
         CephStatus) ls $fixtures/ceph/status-*.json ;;
+        CephTimeSync) ls $fixtures/ceph/time-sync-status-*.json ;;
         Timedatectl) ls $fixtures/timedatectl/* ;;
         FirewallUfw) ls $fixtures/firewall/ufw-* ;;
         FirewallProxmox) ls $fixtures/firewall/*.fw ;;

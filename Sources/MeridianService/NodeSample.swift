@@ -27,7 +27,8 @@ public struct NodeSample: Sendable, Equatable {
     public var reachable: Bool
     public var state: AlertState
     public var reasons: [String]
-    /// Ceph's skew for this node's monitor, where `ceph -s` reported one.
+    /// Ceph's skew for this node's monitor (`ceph time-sync-status`, the leader's measurement),
+    /// where a node reported one.
     public var cephSkewSeconds: Double?
 
     public init(node: String, time: Double, offsetSeconds: Double? = nil, chronyOffsetSeconds: Double? = nil,
@@ -69,7 +70,7 @@ extension StatusReport {
                 reachable: report.reachable,
                 state: state,
                 reasons: (verdict(of: report.name)?.problems ?? []).map(\.message),
-                cephSkewSeconds: nil)
+                cephSkewSeconds: cephMonitor(report.name)?.skewSeconds)
         }
     }
 

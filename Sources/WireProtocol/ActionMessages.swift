@@ -43,6 +43,9 @@ public struct FactsResult: Sendable, Equatable, Codable {
     /// `pvecm status` (or corosync-quorumtool) output where the cluster stack exists.
     public var quorum: CommandOutput?
     public var ceph: CommandOutput?
+    /// `ceph time-sync-status --format json` (the leader's per-monitor skew), where the node
+    /// has /etc/ceph/ceph.conf; nil from older agents and elsewhere.
+    public var cephTimeSync: CommandOutput?
     /// Other time daemons found active (systemd-timesyncd, ntp, openntpd).
     public var otherTimeDaemons: [String]
     /// "allowed", "blocked", "not filtering" or nil when unknown.
@@ -62,6 +65,7 @@ public struct FactsResult: Sendable, Equatable, Codable {
         case node, hostname, tracking, sources, sourcestats, authdata, ntpdata, timezone, quorum, ceph, firewall
         case chronyVersion = "chrony_version"
         case chronyConf = "chrony_conf"
+        case cephTimeSync = "ceph_time_sync"
         case foreignSourceFiles = "foreign_source_files"
         case sourceDirectoriesOutsideRoot = "source_dirs_outside_root"
         case otherTimeDaemons = "other_time_daemons"

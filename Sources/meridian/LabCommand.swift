@@ -19,6 +19,8 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Timezone the cluster file asks for (the nodes start at Etc/UTC).") var timezone = "Asia/Jakarta"
         @Option(help: "loopback (processes on 127.0.0.0/8) or container (real Debian nodes under systemd-nspawn; root).") var kind = LabKind.loopback
         @Option(help: "container kind: the .deb that DIR/deploy.json installs.") var package: String?
+        @Option(name: .customLong("ceph-mons"), parsing: .unconditional,
+                help: "container kind: real Ceph monitors on the first K nodes (0 for none; default: 3, or --nodes when fewer).") var cephMonitors: Int?
 
         func validate() throws {
             try OptionRange.check(nodes, "--nodes", 1...200)
@@ -59,6 +61,7 @@ struct LabCommand: AsyncParsableCommand {
             let directory = dir == Lab.defaultDirectory ? ContainerLab.defaultDirectory : dir
             let skewed = try parsedSkews()
             let (nodes, servers, timezone, package, skewed_) = (nodes, servers, timezone, package, skewed)
+            let cephMonitors = cephMonitors ?? min(3, nodes)
             do {
                 _ = try await DedicatedThread.run(name: "lab-up") {
                     let log: (String) -> Void = { Console.error("meridian: \($0)\n") }
@@ -69,6 +72,7 @@ struct LabCommand: AsyncParsableCommand {
                     request.timezone = timezone
                     request.skews = skewed_
                     request.package = package
+                    request.cephMonitors = cephMonitors
                     return try ContainerLab.up(request, log: log)
                 }
             } catch { throw fail("\(error)", code: ExitCode(2)) }

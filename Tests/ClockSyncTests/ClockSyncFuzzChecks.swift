@@ -28,6 +28,16 @@ enum ClockSyncFuzzChecks {
             let codes = status.checks.map(\.code)
             try require(codes == codes.sorted() && Set(codes).count == codes.count, "check codes \(codes)")
         },
+        "CephTimeSync": { _, text throws(FuzzPropertyBroken) in
+            guard let sync = try? CephTimeSync(json: text) else { return }
+            let names = sync.monitors.map(\.name)
+            try require(names == names.sorted() && Set(names).count == names.count, "monitor names \(names)")
+            for monitor in sync.monitors {
+                try require(monitor.skewSeconds.isFinite && monitor.latencySeconds.isFinite, "\(monitor.name): skew/latency not finite")
+                try require(monitor.health.hasPrefix("HEALTH_"), "\(monitor.name): health \"\(monitor.health)\"")
+                try require(monitor.details.map { !$0.isEmpty } ?? true, "\(monitor.name): empty details kept")
+            }
+        },
         "Timedatectl": { _, text throws(FuzzPropertyBroken) in
             guard let status = try? TimedateStatus(show: text) else { return }
             try require(!status.timezone.isEmpty, "empty time zone")

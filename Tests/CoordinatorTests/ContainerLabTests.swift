@@ -75,4 +75,50 @@ import Testing
         #expect(String(decoding: try #require(try AtomicFile.read(path)), as: UTF8.self) == "-2.500000000\n")
         #expect(ContainerClock.readOffset(path) == -2.5)
     }
+
+    @Test func corosyncConfIsOneKnetClusterOfEveryNode() {
+        let conf = ContainerCorosync.conf([("node1", "10.77.0.11"), ("node2", "10.77.0.12"), ("node3", "10.77.0.13")])
+        #expect(conf.contains("transport: knet") && conf.contains("provider: corosync_votequorum"))
+        #expect(conf.contains("keyfile: /etc/corosync/authkey"))
+        for (id, address) in [(1, "10.77.0.11"), (2, "10.77.0.12"), (3, "10.77.0.13")] {
+            #expect(conf.contains("name: node\(id)\n    nodeid: \(id)\n    ring0_addr: \(address)\n"), "node\(id) in \(conf)")
+        }
+        #expect(ContainerCorosync.standInUnit.contains("STAND-IN") && ContainerCorosync.standInUnit.contains("ExecStart=/bin/true"))
+    }
+
+    @Test(arguments: [
+        ("Quorate:          Yes\nTotal votes:      5\n", 5, true),
+        ("Quorate:          Yes\nTotal votes:      4\n", 5, false),
+        ("Quorate:          No\nTotal votes:      2\n", 5, false),
+        ("Cannot initialize QUORUM service\n", 5, false),
+    ])
+    func corosyncQuorateWithEveryVote(text: String, nodes: Int, expected: Bool) {
+        #expect(ContainerCorosync.quorateWithAll(text, count: nodes) == expected)
+    }
+
+    @Test func cephConfHasCephxFastTimeChecksAndEveryMonitor() {
+        let conf = ContainerCeph.conf(fsid: "f", monitors: [("node1", "10.77.0.11"), ("node2", "10.77.0.12")])
+        #expect(conf.contains("mon_host = [v2:10.77.0.11:3300,v1:10.77.0.11:6789],[v2:10.77.0.12:3300,v1:10.77.0.12:6789]\n"))
+        #expect(conf.contains("auth_cluster_required = cephx") && conf.contains("mon_timecheck_interval = 5"))
+        #expect(conf.contains("mon_timecheck_skew_interval = 5") && conf.contains("mon_clock_drift_allowed = 0.05"))
+        #expect(conf.contains("[mon.node2]\npublic_addr = 10.77.0.12\n"))
+        #expect(ContainerCeph.dropIn().contains("FAKETIME_TIMESTAMP_FILE=/meridian-lab/offset"))
+        let fsid = ContainerCeph.fsid()
+        #expect(fsid.count == 36 && fsid.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12] && fsid != ContainerCeph.fsid())
+        #expect(ContainerCeph.quorumSize(#"{"quorum_names":["node1","node2"]}"#) == 2)
+        #expect(ContainerCeph.quorumSize("not json") == 0)
+    }
+
+    @Test func firewallLetsCorosyncAndCephInButNotNTP() {
+        #expect(ContainerFirewall.allowed.contains("5405/udp") && ContainerFirewall.allowed.contains("3300/tcp"))
+        #expect(!ContainerFirewall.allowed.contains { $0.hasPrefix("123/") })
+    }
+
+    @Test(arguments: [-1, 4, 8])
+    func cephMonitorsOutsideTheNodesAreRefused(monitors: Int) {
+        var request = ContainerLab.Request(directory: "/tmp/x", base: "/nonexistent", meridianBinary: "/bin/true", agentBinary: "/bin/true")
+        request.nodes = 3
+        request.cephMonitors = monitors
+        #expect { try ContainerLab.validate(request) } throws: { "\($0)".contains("--ceph-mons must be 0...3") }
+    }
 }

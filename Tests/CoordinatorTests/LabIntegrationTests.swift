@@ -205,6 +205,13 @@ import WireProtocol
         let restarts = first.steps.filter { $0.step == .clusterServices }
         #expect(restarts.map { "\($0.node) \($0.outcome)" } == ["node1 changed", "node2 changed", "node3 changed"], "\(restarts)")
 
+        // Nothing changed: nothing is restarted.
+        let idle = await Apply.run(cluster, context: context, options: options) { _ in }
+        #expect(idle.steps.filter { $0.step == .clusterServices }.map { "\($0.node) \($0.outcome)" } == ["- unchanged"], "\(idle.steps)")
+
+        // A hand edit on node1 is a change again: the rolling restart runs and stops at node2.
+        let conf = layout.chronyConf("node1")
+        try AtomicFile.write(Array((try readText(conf) + "# edited by hand\n").utf8), to: conf)
         try LabCorosync.breakOnRestart(layout, node: "node2")
         let second = await Apply.run(cluster, context: context, options: options) { _ in }
         let outcomes = second.steps.filter { $0.step == .clusterServices }.map { "\($0.node) \($0.outcome)" }
@@ -214,6 +221,7 @@ import WireProtocol
 
         let third = await Apply.run(cluster, context: context, options: options) { _ in }
         #expect(third.failed.first?.detail.contains("not quorate") == true, "a cluster out of quorum is not touched: \(third.failed)")
+        #expect(third.steps.allSatisfy { $0.step == .clusterServices }, "refused before any node was touched: \(third.steps)")
     }
 
     @Test func firewallOpenAddsAnNTPRuleToTheProxmoxFirewall() async throws {

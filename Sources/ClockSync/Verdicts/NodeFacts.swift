@@ -14,6 +14,8 @@ public struct NodeFacts: Sendable, Equatable {
     public var timezone: String?
     public var quorum: QuorumStatus?
     public var ceph: CephStatus?
+    /// `ceph time-sync-status`: every monitor's skew as the leader measured it.
+    public var cephTimeSync: CephTimeSync?
     public var firewall: FirewallVerdict?
     /// Lines of the current chrony.conf (and files in sourcedir/confdir) that add sources.
     public var foreignSources: [String]

@@ -85,6 +85,12 @@ public enum Apply {
 
     static func run(_ cluster: ClusterFile, keys: ClusterKeys?, context: TLSContext, options: Options, journal: ApplyJournal,
                     progress: @escaping @Sendable (String) -> Void) async -> Report {
+        let restartClusterServices = options.restartClusterServices || cluster.options.restartClusterServices == .rolling
+        if restartClusterServices, let refusal = await RollingRestart.precheck(cluster, context: context, options: options.rolling) {
+            for step in refusal { journal.record(node: step.node, step: step.step.rawValue, outcome: step.outcome.rawValue, detail: step.detail) }
+            progress("cluster services: \(refusal.map(\.detail).joined(separator: "; "))")
+            return Report(steps: refusal, status: await settle(cluster, context: context, options: { var o = options; o.settleSeconds = 0; return o }()))
+        }
         let servers = cluster.nodes.filter { cluster.isTimeServer($0.name.description) }
         let clients = cluster.nodes.filter { !cluster.isTimeServer($0.name.description) }
         progress("time servers: \(servers.map(\.name.description).joined(separator: ", "))")
@@ -103,10 +109,13 @@ public enum Apply {
                 configure(node, in: cluster, keys: keys, context: context, options: options, journal: journal, progress: progress)
             }.flatMap { $0 }
         }
-        if options.restartClusterServices || cluster.options.restartClusterServices == .rolling {
+        if restartClusterServices {
             if steps.contains(where: { $0.outcome == .failed }) {
                 progress("cluster services: not restarted, a node failed above")
                 steps.append(Step(node: "-", step: .clusterServices, outcome: .skipped, detail: "a node failed above"))
+            } else if !RollingRestart.isNeeded(after: steps) {
+                progress("cluster services: nothing changed on any node, so nothing restarted")
+                steps.append(Step(node: "-", step: .clusterServices, outcome: .unchanged, detail: "nothing changed on any node; corosync and pve-cluster not restarted"))
             } else {
                 let rolling = await RollingRestart.run(cluster, context: context, options: options.rolling, progress: progress)
                 for step in rolling { journal.record(node: step.node, step: step.step.rawValue, outcome: step.outcome.rawValue, detail: step.detail) }

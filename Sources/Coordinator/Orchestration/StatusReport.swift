@@ -28,6 +28,15 @@ public struct StatusReport: Sendable {
 
     public func verdict(of node: String) -> NodeVerdict? { verdict.nodes.first { $0.node == node } }
 
+    /// The Ceph monitor named as `node`, as the first node whose agent ran `ceph time-sync-status`
+    /// reported it (every monitor node answers with the leader's one view).
+    public func cephMonitor(_ node: String) -> CephTimeSync.Monitor? {
+        nodes.lazy.compactMap { $0.parsed.cephTimeSync?.monitor(node) }.first
+    }
+
+    /// Whether any node reported Ceph's time checks (the table then has a CEPH column).
+    public var hasCephTimeSync: Bool { nodes.contains { $0.parsed.cephTimeSync != nil } }
+
     /// The `--json` shape (documented in protocol/status.schema.json).
     public var json: JSONValue {
         var nodes: [[String: JSONValue]] = []
@@ -54,6 +63,7 @@ public struct StatusReport: Sendable {
             // none: null, like an unknown).
             entry["authenticated"] = Verdict.selectedSourceIsAuthenticated(report.parsed).map(JSONValue.bool) ?? .null
             entry["error"] = report.error.map(JSONValue.string) ?? .null
+            entry["ceph_skew_seconds"] = cephMonitor(report.name).map { .number($0.skewSeconds) } ?? .null
             nodes.append(entry)
         }
         return .object([

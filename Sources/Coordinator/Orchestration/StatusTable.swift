@@ -20,6 +20,19 @@ public enum StatusTable {
     /// The header and one row per node, the cells unescaped: the terminal table and the status
     /// page (`meridian serve`'s HTTP listener) escape them each for their own medium.
     public static func rows(_ report: StatusReport) -> [[String]] {
+        let rows = chronyRows(report)
+        guard report.hasCephTimeSync else { return rows }
+        // Ceph's own measurement of each monitor (the leader's time check), beside Meridian's.
+        return rows.enumerated().map { index, row in
+            guard index > 0 else { return row.dropLast() + ["CEPH", row[row.count - 1]] }
+            let cell = report.cephMonitor(report.nodes[index - 1].name).map { monitor in
+                Durations.offset(monitor.skewSeconds) + (monitor.health == "HEALTH_OK" ? "" : " SKEW")
+            } ?? "-"
+            return row.dropLast() + [cell, row[row.count - 1]]
+        }
+    }
+
+    static func chronyRows(_ report: StatusReport) -> [[String]] {
         var rows = [["NODE", "ROLE", "SOURCE", "STATE", "KEY", "CHRONY", "MEASURED", "STRAT", "LEAP", "TZ", "VERDICT"]]
         for node in report.nodes {
             let verdict = report.verdict(of: node.name)?.severity.description ?? "unknown"

@@ -118,6 +118,7 @@ public enum Survey {
         parsed.timezone = facts.timezone
         if let output = facts.quorum, !output.stdout.isEmpty { parsed.quorum = try? QuorumStatus(output.stdout, printedBy: output.command) }
         if let output = facts.ceph, output.succeeded { parsed.ceph = try? CephStatus(json: output.stdout) }
+        if let output = facts.cephTimeSync, output.succeeded { parsed.cephTimeSync = try? CephTimeSync(json: output.stdout) }
         parsed.firewall = facts.firewall.flatMap(FirewallVerdict.init(rawValue:))
         parsed.foreignSources = (facts.chronyConf.map(ChronyConf.foreignSources(in:)) ?? []) + facts.foreignSourceFiles
         return parsed

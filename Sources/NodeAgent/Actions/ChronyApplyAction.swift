@@ -82,11 +82,21 @@ struct ChronyApplyAction: Sendable {
         // them without a restart, so the clients it serves never see it go away. Only source
         // keys changed (a client switching keys): those sources are swapped at run time.
         let swaps = previous.flatMap { ChronyConf.sourceKeyChanges(from: $0, to: config) }
-        let (restarted, selected, seen) = previous == config ? rekeyAndWait(params)
+        // A restarted time server must hold UDP 123 itself (ChronyApplyAction+Serving).
+        let portBefore = previous != config && swaps == nil && role == .server && checksNTPPort ? ntpPortSockets() : nil
+        let (restarted, reached, seen) = previous == config ? rekeyAndWait(params)
             : swaps.map { swapAndWait($0, params) } ?? restartAndWait(params)
         var evidence = seen
+        var selected = reached
+        var portTaken = false
+        if reached != nil, let taken = ntpPortTakenByAnother(before: portBefore) {
+            evidence.append(taken)
+            selected = nil
+            portTaken = true
+        }
         guard let selected else {
-            let stage = restarted ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
+            let stage = portTaken ? "serve NTP on UDP 123"
+                : restarted ? "wait for chrony to \(role == .server ? "serve" : "select a time server")" : "restart chrony"
             let rolledBack = rollBack(to: previous, keys: keysChanged ? .some(previousKeys) : nil, evidence: &evidence)
             if rolledBack { AtomicFile.remove(restartPending) }
             throw RPCError(code: RPCError.actionFailed,

@@ -21,7 +21,7 @@ struct FactsAction: Sendable {
         (facts.tracking, facts.sources, facts.sourcestats, facts.authdata, facts.ntpdata) = chronycReports()
         facts.timezone = timezone()
         facts.quorum = quorum()
-        facts.ceph = present(runner.run(commands.cephStatus, timeout: .seconds(10)))
+        (facts.ceph, facts.cephTimeSync) = ceph()
         facts.otherTimeDaemons = commands.isActive.isEmpty ? [] : commands.otherTimeDaemons.filter {
             runner.run(commands.isActive + [$0], timeout: .seconds(5)).succeeded
         }

@@ -12,6 +12,8 @@ public enum ContainerLab {
         public var base: String
         public var nodes = 3
         public var servers = 1
+        /// Real Ceph monitors on the first K nodes (0: no Ceph).
+        public var cephMonitors = 3
         /// Node name → initial offset in seconds (positive: ahead).
         public var skews: [String: Double] = [:]
         public var timezone = "Asia/Jakarta"
@@ -50,6 +52,7 @@ public enum ContainerLab {
             let authorizedKey = try rootKey(layout)
             let shim = try ContainerBaseImage.compileTimestampShim(meridianBinary: request.meridianBinary, into: layout.directory + "/lib")
             var knownHosts = ""
+            let corosyncKey = try ContainerCorosync.authkey(layout)
             for node in all {
                 try ContainerNetwork.addNamespace(ContainerLabLayout.namespace(node.name), hostVeth: ContainerLabLayout.hostVeth(node.name),
                                                   address: node.address)
@@ -58,6 +61,7 @@ public enum ContainerLab {
                 try ContainerClock.writeOffset(layout.offsetFile(node.name), seconds: request.skews[node.name] ?? 0)
                 try ContainerNodeFiles.write(layout, node: node.name, all: all, authorizedKey: authorizedKey,
                                              timestampShim: shim)
+                try ContainerCorosync.write(layout, node: node.name, all: all, key: corosyncKey)
                 try checkNoResolver(layout, node: node.name)
                 knownHosts += try knownHostsLine(layout, node: node.name, address: node.address)
             }
@@ -84,6 +88,14 @@ public enum ContainerLab {
                 guard let leader = node.leader else { continue }
                 try ContainerFirewall.close(node.name, leader: leader)
             }
+            let quorumStarted = ContinuousClock.now
+            try ContainerCorosync.waitQuorate(state.nodes.compactMap { node in node.leader.map { (node.name, $0) } },
+                                              deadline: ContinuousClock.now + .seconds(60))
+            log("lab up: corosync (real, knet) quorate with all \(names.count) votes \(Durations.duration((ContinuousClock.now - quorumStarted).seconds)) after boot; "
+                + "pve-cluster.service is a stand-in unit (Proxmox's pmxcfs is not in Debian)")
+            try ContainerCeph.start(layout, monitors: state.nodes.prefix(request.cephMonitors).compactMap { node in
+                node.leader.map { (node.name, node.address, $0) }
+            }, log: log)
             let cluster = try writeClusterFile(request, layout: layout, all: all)
             try writeDeploySettings(request, layout: layout)
             state.clockd = try ContainerClock.startLoop(layout, meridian: request.meridianBinary)
@@ -104,6 +116,9 @@ public enum ContainerLab {
         }
         guard (1...3).contains(request.servers), request.servers <= request.nodes else {
             throw CoordinatorError(.lab, "--servers must be 1...3 and at most --nodes, got \(request.servers)")
+        }
+        guard (0...min(request.nodes, 7)).contains(request.cephMonitors) else {
+            throw CoordinatorError(.lab, "--ceph-mons must be 0...\(min(request.nodes, 7)) (at most --nodes), got \(request.cephMonitors)")
         }
         let names = (1...request.nodes).map(ContainerLabLayout.name)
         for node in request.skews.keys.sorted() where !names.contains(node) {
