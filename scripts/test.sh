@@ -4,7 +4,8 @@
 # builds the Debian package and checks it in a throw-away root; then runs each libFuzzer harness
 # for FUZZ_SECONDS (default 10), the suites again under ThreadSanitizer and AddressSanitizer, a
 # bounded soak of one real agent (SOAK_SECONDS, default 45), and the container lab's end-to-end
-# scenario (real Debian nodes under systemd-nspawn; root).
+# scenario (real Debian nodes under systemd-nspawn; root) and `meridian serve` run by the package's
+# meridian.service on one of those nodes (scripts/test-container-serve.sh).
 # Each stage's time is printed at the end. With MERIDIAN_TEST_LOCK=/path, the stages that start
 # agents, sshd or chronyd hold that lock (flock) while they run; building and fuzzing do not.
 set -euo pipefail
@@ -26,4 +27,5 @@ stage fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 stage sanitizers bash scripts/sanitize.sh thread address
 stage soak locked bash scripts/soak.sh "${SOAK_SECONDS:-45}"
 stage container-lab locked bash scripts/test-container-lab.sh
+stage container-serve locked bash scripts/test-container-serve.sh
 printf '%s\n' "${times[@]}"
