@@ -183,6 +183,20 @@ import TestSupport
         }
     }
 
+    /// `meridian ca revoke` while the service runs: the relay's listener reads the new CRL at its
+    /// next accept (TLSListener's stamp check), so the revoked operator's next scrape is refused.
+    @Test func anOperatorRevokedWhileTheListenerRunsIsRefusedAtOnce() async throws {
+        try await HTTPSFixture.with(clientAuth: .operator) { served in
+            let before = try await served.curlTrusting(client: (served.operatorFiles.certificate, served.operatorFiles.key))
+            #expect(before.servedMetrics, "\(before.stderr)")
+            _ = try PKI.revoke(name: "ops", in: served.pki.path)
+            let after = try await served.curlTrusting(client: (served.operatorFiles.certificate, served.operatorFiles.key))
+            #expect(!after.succeeded && !after.stdout.contains("meridian_"), "still served after the revocation: \(after.stderr)")
+            let viewer = try await served.curlTrusting(client: (served.readOnlyFiles.certificate, served.readOnlyFiles.key))
+            #expect(viewer.servedMetrics, "another operator is refused too: \(viewer.stderr)")
+        }
+    }
+
     @Test func operatorAuthRefusesARevokedOperator() async throws {
         try await HTTPSFixture.with(clientAuth: .operator) { served in
             let result = try await served.curlTrusting(client: (served.revokedFiles.certificate, served.revokedFiles.key))
