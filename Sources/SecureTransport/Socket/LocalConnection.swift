@@ -29,20 +29,7 @@ public final class LocalConnection: FrameStream, @unchecked Sendable {
 
     /// Connects to the server socket at `path`.
     public static func connect(path: String, timeout: Duration) throws(TransportError) -> LocalConnection {
-        var pending: Int32 = 0
-        let fd = meridian_unix_connect(path, &pending)
-        guard fd >= 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno.current)") }
-        let socket = Socket(adopting: fd)
-        if pending != 0 {
-            guard try socket.wait(writable: true, until: ContinuousClock.now + timeout) else {
-                throw TransportError(.timedOut, "connect to \(path) timed out (timeout \(Socket.describe(timeout)))")
-            }
-            var soError: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &soError, &length)
-            guard soError == 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno(rawValue: soError))") }
-        }
-        return LocalConnection(socket: socket, peerUID: nil, description: path)
+        LocalConnection(socket: try Socket.connectUnix(path, timeout: timeout), peerUID: nil, description: path)
     }
 
     public func read(maxBytes: Int, timeout: Duration) throws(TransportError) -> [UInt8] {
@@ -104,5 +91,25 @@ public final class LocalConnection: FrameStream, @unchecked Sendable {
 
     public func close() {
         lock.withLock { _ in socket.close() }
+    }
+}
+
+extension Socket {
+    /// A connected stream socket to the Unix socket at `path` (non-blocking connect, bounded).
+    static func connectUnix(_ path: String, timeout: Duration) throws(TransportError) -> Socket {
+        var pending: Int32 = 0
+        let fd = meridian_unix_connect(path, &pending)
+        guard fd >= 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno.current)") }
+        let socket = Socket(adopting: fd)
+        if pending != 0 {
+            guard try socket.wait(writable: true, until: ContinuousClock.now + timeout) else {
+                throw TransportError(.timedOut, "connect to \(path) timed out (timeout \(Socket.describe(timeout)))")
+            }
+            var soError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+            guard soError == 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno(rawValue: soError))") }
+        }
+        return socket
     }
 }

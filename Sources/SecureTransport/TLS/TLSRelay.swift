@@ -150,7 +150,7 @@ public final class TLSRelay: Sendable {
             return
         }
         let upstream: Socket
-        do { upstream = try Self.connectUnix(target, timeout: .seconds(2)) } catch {
+        do { upstream = try Socket.connectUnix(target, timeout: .seconds(2)) } catch {
             noteFailure("https: \(connection.remoteDescription): \(error)")
             return
         }
@@ -210,23 +210,6 @@ public final class TLSRelay: Sendable {
                 idleDeadline = ContinuousClock.now + limits.idleTimeout
             }
         }
-    }
-
-    static func connectUnix(_ path: String, timeout: Duration) throws(TransportError) -> Socket {
-        var pending: Int32 = 0
-        let fd = meridian_unix_connect(path, &pending)
-        guard fd >= 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno.current)") }
-        let socket = Socket(adopting: fd)
-        if pending != 0 {
-            guard try socket.wait(writable: true, until: ContinuousClock.now + timeout) else {
-                throw TransportError(.timedOut, "connect to \(path) timed out")
-            }
-            var soError: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &soError, &length)
-            guard soError == 0 else { throw TransportError(.connectFailed, "cannot connect to \(path): \(Errno(rawValue: soError))") }
-        }
-        return socket
     }
 
     /// Writes all of `bytes` to the non-blocking `socket`; false when it failed or stalled past `timeout`.
