@@ -15,7 +15,7 @@
 #     corosync does not come back → the rolling restart stops there and names it; UDP 123
 #     taken on the time server → chrony rolled back through systemd to the previous file
 #   → node2 rebooted from inside comes back by itself, status ok → undeploy the last node
-#     (dpkg --purge) → lab down: host clock unmoved.
+#     (dpkg --purge; its certificate revoked in every other node's CRL) → lab down: host clock unmoved.
 #
 #   sudo bash scripts/test-container-lab.sh            # NODES=5 by default
 set -euo pipefail
@@ -227,9 +227,18 @@ done
 step "node2 rebooted: back, status ok (${waited} s)"
 
 # Undeploy purges the package on one node and revokes its certificate.
+# Its certificate is revoked and the new CRL reaches the others, whose agents then refuse it.
+cp "$DIR/nodes/node$NODES/root/etc/meridian/agent.pem" "$DIR/undeployed-agent.pem"
+openssl verify -CAfile "$DIR/certs/ca.pem" "$DIR/undeployed-agent.pem" >/dev/null 2>&1 || fail "node$NODES's certificate does not verify before the undeploy"
 coord undeploy --node "node$NODES" --settings "$DIR/deploy.json" >/dev/null 2>&1 || fail "undeploy node$NODES"
 if "$M" lab exec --dir "$DIR" "node$NODES" -- dpkg-query -W meridian >/dev/null 2>&1; then fail "node$NODES still has the package"; fi
-step "undeploy node$NODES (dpkg --purge)"
+for n in $(seq 1 $((NODES - 1))); do
+    crl=$DIR/nodes/node$n/root/etc/meridian/crl.pem
+    cmp -s "$crl" "$DIR/certs/crl.pem" || fail "node$n does not have the coordinator's new CRL"
+    verdict=$(openssl verify -crl_check -CAfile "$DIR/certs/ca.pem" -CRLfile "$crl" "$DIR/undeployed-agent.pem" 2>&1 || true)
+    grep -q "certificate revoked" <<<"$verdict" || fail "node$n's CRL does not revoke node$NODES's certificate: $verdict"
+done
+step "undeploy node$NODES (dpkg --purge; revoked on the others)"
 
 trap - EXIT
 down=$("$M" lab down --dir "$DIR") || { echo "$down"; fail "lab down"; }
