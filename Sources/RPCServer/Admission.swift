@@ -2,7 +2,7 @@ import SecureTransport
 
 /// The server's connection accounting (guarded by `RPCServer`'s mutex): connections still in
 /// their TLS handshake, in all and per source address, and authenticated ones.
-struct Admission {
+struct Admission: Sendable {
     struct Pending {
         var source: String
         /// nil for a local connection, which has no handshake to cut off.

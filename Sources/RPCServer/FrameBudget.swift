@@ -14,7 +14,7 @@ final class FrameBudget: Sendable {
     static let costFactor = 12
 
     let limit: Int
-    private let used = Mutex(0)
+    private let used = ThreadCondition(0)
 
     init(limit: Int) { self.limit = max(1, limit) }
 

@@ -35,7 +35,7 @@ public final class RPCServer: Sendable {
     public let socketPath: String?
     let settings: Settings
     private let listener: Listener
-    private let admission: Mutex<Admission>
+    private let admission: ThreadCondition<Admission>
     private let budget: FrameBudget
     private let throttle = LogThrottle()
     private let log: @Sendable (String) -> Void
@@ -81,7 +81,7 @@ public final class RPCServer: Sendable {
         socketPath = path
         settings = Settings(limits: limits, name: name, helloMethod: helloMethod, handler: handler)
         self.log = log
-        admission = Mutex(Admission(maxHandshakes: limits.maxHandshakes, maxPerSource: limits.maxHandshakesPerSource,
+        admission = ThreadCondition(Admission(maxHandshakes: limits.maxHandshakes, maxPerSource: limits.maxHandshakesPerSource,
                                     maxAuthenticated: limits.maxConnections))
         budget = FrameBudget(limit: limits.maxBufferedBytes)
     }
