@@ -137,9 +137,10 @@ struct LabCommand: AsyncParsableCommand {
                 guard let status = ContainerLab.status(layout) else {
                     throw fail("no container lab in \(layout.directory) (start one with `meridian lab up --kind container`)", code: ExitStatus.unknown)
                 }
-                var rows = [["NODE", "ADDRESS", "SYSTEMD"] + ContainerLab.watchedUnits.map { String($0.split(separator: ".").first ?? Substring($0)).uppercased() } + ["CLOCK"]]
+                var rows = [["NODE", "ADDRESS", "SYSTEMD"] + ContainerLab.watchedUnits.map { String($0.split(separator: ".").first ?? Substring($0)).uppercased() }
+                            + ["CEPH-MON", "CLOCK"]]
                 for node in status.nodes {
-                    rows.append([node.node, node.address, node.system] + node.units.map(\.state) + [Durations.offset(node.offsetSeconds)])
+                    rows.append([node.node, node.address, node.system] + node.units.map(\.state) + [node.cephMonitor ?? "-", Durations.offset(node.offsetSeconds)])
                 }
                 print(TextTable.render(rows))
                 print("clock loop: \(status.clockd.map { "pid \($0)" } ?? "stopped"); host clock moved \(Durations.offset(status.hostClockMoved)) since up")

@@ -81,6 +81,10 @@ extension LabIntegrationTests {
             print("agent killed \(point): chrony.conf is the \(text == old ? "old" : text == new ? "new" : "TORN") file; \(leftovers.count) temporary file(s) left")
 
             try await DedicatedThread.run(name: "restart-agent") { try Lab.restartAgent(layout, node: "node2", agentBinary: AgentProcess.agentBinary) }
+            // The killed agent's libfaketime shared memory goes with it (it was left in /dev/shm
+            // by every point: libfaketime removes it only at a normal exit).
+            #expect(!AtomicFile.exists("/dev/shm/faketime_shm_\(agent)") && !AtomicFile.exists("/dev/shm/sem.faketime_sem_\(agent)"),
+                    "\(point): the killed agent \(agent) left its libfaketime files in /dev/shm")
             let rerun = await Apply.run(cluster, context: context, options: options()) { _ in }
             #expect(rerun.failed.isEmpty, "\(point): re-run: \(rerun.failed)")
             #expect(try readText(conf) == new, "\(point): the re-run wrote the new file")

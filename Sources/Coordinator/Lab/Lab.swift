@@ -173,7 +173,7 @@ public enum Lab {
     /// Starts a node's agent again (after it was stopped or died) and records its pid.
     public static func restartAgent(_ layout: LabLayout, node: String, agentBinary: String) throws(CoordinatorError) {
         guard var state = LabState.load(layout), state.nodes.contains(node) else { throw CoordinatorError(.notFound, "no lab node \(node) in \(layout.directory)") }
-        if let old = state.agents[node], ChildProcess.isAlive(old) { LabProcesses.stop(old) }
+        if let old = state.agents[node] { LabProcesses.release(old) }
         state.agents[node] = try LabProcesses.startAgent(layout, node: node, agentBinary: agentBinary)
         try state.save(layout)
     }
@@ -183,9 +183,9 @@ public enum Lab {
     public static func down(_ layout: LabLayout) -> [String] {
         var stopped: [String] = []
         let state = LabState.load(layout) ?? LabState(nodes: AtomicFile.list(layout.directory + "/nodes"))
-        if let clockd = state.clockd, ChildProcess.isAlive(clockd) { LabProcesses.stop(clockd); stopped.append("clock loop") }
+        if let clockd = state.clockd, LabProcesses.release(clockd) { stopped.append("clock loop") }
         for node in state.nodes {
-            if let agent = state.agents[node], ChildProcess.isAlive(agent) { LabProcesses.stop(agent); stopped.append("\(node) agent") }
+            if let agent = state.agents[node], LabProcesses.release(agent) { stopped.append("\(node) agent") }
             if LabProcesses.chronydPID(layout, node: node) != nil { LabProcesses.stopChronyd(layout, node: node); stopped.append("\(node) chronyd") }
         }
         if LabProcesses.chronydPID(layout, node: LabRogue.name) != nil { LabRogue.stop(layout); stopped.append("rogue chronyd") }

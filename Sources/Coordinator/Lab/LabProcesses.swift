@@ -77,6 +77,20 @@ public enum LabProcesses {
         throw CoordinatorError(.lab, "\(node): agent did not start listening within 60 s")
     }
 
+    /// A lab process (agent, clock loop) that may be gone already, killed by a test or crashed:
+    /// stopped if it still runs; either way its libfaketime leftovers are removed. True when it
+    /// was still running.
+    @discardableResult
+    public static func release(_ pid: Int32) -> Bool {
+        guard pid > 1 else { return false }
+        guard ChildProcess.isAlive(pid) else {
+            FakeClockLeftovers.remove(pid: pid)
+            return false
+        }
+        stop(pid)
+        return true
+    }
+
     /// SIGTERM, then SIGKILL after 3 s; reaps our own children.
     public static func stop(_ pid: Int32) {
         guard pid > 1 else { return }

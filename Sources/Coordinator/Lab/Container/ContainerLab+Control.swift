@@ -86,6 +86,9 @@ extension ContainerLab {
         public var system: String
         /// Unit → `systemctl is-active` for the units the lab cares about.
         public var units: [(unit: String, state: String)]
+        /// `systemctl is-active ceph-mon@NODE.service`, nil on a node without a monitor (its unit
+        /// not enabled: `lab up` without `--ceph-mons`, or past the first K nodes).
+        public var cephMonitor: String?
         public var offsetSeconds: Double
     }
 
@@ -99,9 +102,12 @@ extension ContainerLab {
                 guard let leader, let result = try? ChildProcess.run(ContainerNode.exec(leader, command), timeout: .seconds(10)) else { return "-" }
                 return result.stdout.trimmingWhitespace
             }
-            let active = leader == nil ? [] : ask(["systemctl", "is-active"] + watchedUnits).split(separator: "\n").map(String.init)
+            let monitor = "ceph-mon@\(node.name).service"
+            let active = leader == nil ? [] : ask(["systemctl", "is-active"] + watchedUnits + [monitor]).split(separator: "\n").map(String.init)
+            let hasMonitor = leader != nil && ask(["systemctl", "is-enabled", monitor]) == "enabled"
             return NodeStatus(node: node.name, address: node.address, running: leader != nil, system: leader == nil ? "stopped" : ask(["systemctl", "is-system-running"]),
                               units: watchedUnits.enumerated().map { ($0.element, $0.offset < active.count ? active[$0.offset] : "-") },
+                              cephMonitor: hasMonitor ? (watchedUnits.count < active.count ? active[watchedUnits.count] : "-") : nil,
                               offsetSeconds: ContainerClock.readOffset(layout.offsetFile(node.name)))
         }
         return (nodes, state.clockd.flatMap { ChildProcess.isAlive($0) ? $0 : nil }, BootClock.realtimeMinusBoottime() - state.hostClockAtUp)
