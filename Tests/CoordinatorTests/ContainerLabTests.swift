@@ -1,10 +1,11 @@
 @testable import Coordinator
 import HostSystem
 import Testing
+import TestSupport
 
 /// The pure parts of the container lab: what it writes into a node and how it starts one.
 /// (The lab itself runs in scripts/test-container-lab.sh: it needs root and systemd-nspawn.)
-@Suite struct ContainerLabTests {
+@Suite(.offPool) struct ContainerLabTests {
     @Test func bootCommandNeverGrantsClockControl() {
         let argv = ContainerNode.bootCommand(ContainerLabLayout(directory: "/tmp/x"), node: "node1")
         let capabilities = argv.filter { $0.hasPrefix("--capability") }

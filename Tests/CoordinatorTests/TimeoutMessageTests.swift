@@ -8,7 +8,7 @@ import WireProtocol
 
 /// A deadline message names the configured timeout and what was awaited, not the time that
 /// happened to be left when the last read began.
-@Suite(.serialized) struct TimeoutMessageTests {
+@Suite(.serialized, .offPool) struct TimeoutMessageTests {
     let pki: TestPKI
     init() throws {
         pki = try TestPKI()

@@ -5,7 +5,7 @@ import TestSupport
 
 /// What `ChildProcess.run` promises: a timeout kills the whole process group, captured output is
 /// bounded, and a given environment is the complete environment.
-@Suite struct ChildProcessTests {
+@Suite(.offPool) struct ChildProcessTests {
     @Test func aTimeoutKillsTheGrandchildrenToo() throws {
         let directory = try TemporaryDirectory("meridian-child")
         let pidFile = directory.file("grandchild.pid")

@@ -8,7 +8,7 @@ import TestSupport
 /// machine without it, the error says so and how to set it. No packet is sent: binding to an
 /// address this machine lacks fails at once (10.77.250.0/24: a corner of the container lab's
 /// private test subnet, on no interface here).
-@Suite struct APIListenDefaultTests {
+@Suite(.offPool) struct APIListenDefaultTests {
     @Test func aDefaultAddressThisMachineLacksIsNamedWithTheFix() throws {
         let pki = try TestPKI()
         _ = try pki.issueAgent("pve1", address: "10.77.250.10")

@@ -3,7 +3,7 @@ import MeridianService
 import Testing
 
 /// Roll-up and retention on synthetic samples, through the real SQLite store.
-@Suite struct HistoryMaintenanceTests {
+@Suite(.offPool) struct HistoryMaintenanceTests {
     static let hour = 3600.0
     /// A round start (a multiple of the 5-minute bucket) so the expected buckets are easy to name.
     static let t0 = 1_800_000_000.0

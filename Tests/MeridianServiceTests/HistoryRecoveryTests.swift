@@ -6,7 +6,7 @@ import Testing
 
 /// A database that is not SQLite, or is malformed, is moved aside with a log line naming both
 /// paths, and a new one starts (no crash loop).
-@Suite struct HistoryRecoveryTests {
+@Suite(.offPool) struct HistoryRecoveryTests {
     static let now = 1_800_000_123.0
 
     enum Damage: String, CaseIterable { case garbage, truncated, zeroedPages }

@@ -2,7 +2,7 @@ import TestSupport
 import MeridianService
 import Testing
 
-@Suite struct HistoryStoreTests {
+@Suite(.offPool) struct HistoryStoreTests {
     @Test func samplesAndEventsComeBackAsStored() throws {
         let dir = try TemporaryDirectory()
         let store = try HistoryStore(path: dir.path + "/history.db")

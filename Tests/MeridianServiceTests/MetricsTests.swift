@@ -5,7 +5,7 @@ import HostSystem
 import Testing
 import TestSupport
 
-@Suite struct MetricsTests {
+@Suite(.offPool) struct MetricsTests {
     func rendered(nodes: Int = 4) throws -> String {
         var histogram = SurveyHistogram()
         histogram.observe(0.42)

@@ -8,7 +8,7 @@ import WireProtocol
 
 /// `node.facts` asks Ceph only on a node with /etc/ceph/ceph.conf: `ceph -s`, then (when that
 /// answered) `ceph time-sync-status` by the same program.
-@Suite struct AgentCephFactsTests {
+@Suite(.offPool) struct AgentCephFactsTests {
     func withCephConf(_ node: FakeNode) throws {
         try FileManager.default.createDirectory(atPath: node.root + "/etc/ceph", withIntermediateDirectories: true)
         try "[global]\nfsid = f\n".write(toFile: node.root + "/etc/ceph/ceph.conf", atomically: true, encoding: .utf8)

@@ -10,7 +10,7 @@ import WireProtocol
 
 /// What `chrony.apply` leaves on disk: backups that rotate, and the previous file back after a
 /// failure, with the evidence; plus what `node.facts` may list and the version handshake.
-@Suite struct AgentChronyApplyTests {
+@Suite(.offPool) struct AgentChronyApplyTests {
     func writeCurrent(_ node: FakeNode, _ text: String) throws {
         try FileManager.default.createDirectory(atPath: AtomicFile.parentDirectory(of: node.chronyConf), withIntermediateDirectories: true)
         try text.write(toFile: node.chronyConf, atomically: true, encoding: .utf8)

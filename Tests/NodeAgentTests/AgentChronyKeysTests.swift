@@ -10,7 +10,7 @@ import WireProtocol
 /// The keyfile side of `chrony.apply` on a fake node: written 0640 group _chrony under the root,
 /// backed up 0600, reloaded with `chronyc rekey` when only the keys change, removed when
 /// authentication is turned off; bad key fields are refused by name, never echoing the key.
-@Suite struct AgentChronyKeysTests {
+@Suite(.offPool) struct AgentChronyKeysTests {
     static let secretHex = "00112233445566778899AABBCCDDEEFF"
     static let key = NTPKey(id: 2, kind: .aes128, material: NTPKey.bytes(hex: secretHex) ?? [])
     static let newKey = NTPKey(id: 5, kind: .aes128, material: Array(repeating: 0x5A, count: 16))

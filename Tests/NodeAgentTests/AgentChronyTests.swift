@@ -9,7 +9,7 @@ import WireProtocol
 
 /// `chrony.apply` and `chrony.preview` on a fake node: the intent is validated where it lands,
 /// the agent renders with the shared renderer, backups rotate, failures roll back.
-@Suite struct AgentChronyTests {
+@Suite(.offPool) struct AgentChronyTests {
     static let server = #"{"cluster":"test","node":"pve1","role":"server","allow":["10.0.0.0/24"]}"#
     static let client = #"{"cluster":"test","node":"pve1","role":"client","servers":[{"address":"127.0.0.2"}]}"#
 

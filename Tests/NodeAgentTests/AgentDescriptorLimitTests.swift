@@ -6,7 +6,7 @@ import WireProtocol
 
 /// A real agent process with a descriptor limit far below what a flood asks for: accept hits
 /// EMFILE, and the agent must back off (little CPU, few log lines) and serve again afterwards.
-@Suite(.serialized) struct AgentDescriptorLimitTests {
+@Suite(.serialized, .offPool) struct AgentDescriptorLimitTests {
     /// utime + stime of `pid`, in clock ticks (/proc/PID/stat fields 14 and 15).
     static func cpuTicks(_ pid: Int32) throws -> Int {
         let stat = try readText("/proc/\(pid)/stat")

@@ -8,7 +8,7 @@ import WireProtocol
 
 /// 1000 concurrent connections of three kinds against one agent, and a legitimate client still
 /// answered. The bound here is generous (10 s); scripts/bench.sh prints the real figure.
-@Suite(.serialized) struct AgentFloodTests {
+@Suite(.serialized, .offPool) struct AgentFloodTests {
     static func raiseDescriptorLimit(to wanted: rlim_t) {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < wanted else { return }

@@ -7,7 +7,7 @@ import WireProtocol
 
 /// The agent's limits, over real TLS on loopback: a full agent answers "busy", unauthenticated
 /// sockets never lock out an authenticated peer, frames in flight stay within the memory budget.
-@Suite(.serialized) final class AgentLimitsTests {
+@Suite(.serialized, .offPool) final class AgentLimitsTests {
     let pki: TestPKI
 
     init() throws {

@@ -10,7 +10,7 @@ import WireProtocol
 /// Every method the agent advertises, once each, against a `FakeNode` whose commands are test
 /// scripts: the answer is checked, and so is the command that ran (or did not). A method added
 /// to `Method` without a check here fails `everyAdvertisedMethodIsChecked`.
-@Suite struct AgentMethodTests {
+@Suite(.offPool) struct AgentMethodTests {
     typealias Check = @Sendable (FakeNode) throws -> Void
 
     static let checks: [Method: Check] = [

@@ -7,7 +7,7 @@ import WireProtocol
 
 /// The agent against misbehaving clients, over real TLS on loopback: each is answered or dropped
 /// with the reason, and the agent keeps serving a proper client afterwards.
-@Suite final class AgentServerTests {
+@Suite(.offPool) final class AgentServerTests {
     let pki: TestPKI
     let server: AgentServer
 

@@ -10,7 +10,7 @@ import WireProtocol
 /// alone, the same framing and hello rule as over TLS, and SO_PEERCRED deciding who gets in:
 /// a real process running as uid 65534 is refused by the file mode, and again by the uid check
 /// when the mode is opened up on purpose.
-@Suite struct LocalSocketTests {
+@Suite(.offPool) struct LocalSocketTests {
     static func server(_ directory: TemporaryDirectory, handler: TestHandler, admitted: Set<UInt32>? = nil,
                        limits: RPCServerLimits = RPCServerLimits()) throws -> RPCServer {
         let server = try RPCServer(socketPath: directory.file("api.sock"), admittedUIDs: admitted, limits: limits,

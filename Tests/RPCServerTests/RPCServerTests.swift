@@ -8,7 +8,7 @@ import WireProtocol
 /// The generic server with a trivial handler, over real TLS on loopback with operator
 /// certificates: hello first, pushed notifications in order between responses, a peer that
 /// never reads cannot hold up the pusher, the close callback, and the peer as the handler sees it.
-@Suite struct RPCServerTests {
+@Suite(.offPool) struct RPCServerTests {
     @Test func requestBeforeHelloIsRefusedAndNamesTheHelloMethod() throws {
         let fixture = try APIServerFixture()
         let framed = try fixture.connect()

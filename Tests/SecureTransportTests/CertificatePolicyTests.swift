@@ -5,7 +5,7 @@ import TestSupport
 /// certs/README.md "Roles": the leaf carries exactly one OU (its role's), the EKU of its role
 /// and is not a CA. Each case is a certificate of our own cluster that breaks one rule; the
 /// checking side names the rule, the refused side learns "wrong role" from the alert.
-@Suite struct CertificatePolicyTests {
+@Suite(.offPool) struct CertificatePolicyTests {
     typealias Case = (name: String, certificate: CraftedCertificate, reason: String)
 
     static let coordinatorCases: [Case] = [

@@ -2,7 +2,7 @@ import SecureTransport
 import Testing
 import TestSupport
 
-@Suite struct CertificateRequestTests {
+@Suite(.offPool) struct CertificateRequestTests {
     @Test func nodeKeyStaysOnTheNodeAndTheSignedCertificateWorks() throws {
         let pki = try TestPKI()
         let node = try TemporaryDirectory("meridian-node")

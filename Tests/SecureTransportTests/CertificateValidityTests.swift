@@ -4,7 +4,7 @@ import TestSupport
 
 /// A certificate outside its validity period, in both directions, is named for what it most
 /// likely means on an offline cluster: a clock that is off (issue 14 item 10).
-@Suite struct CertificateValidityTests {
+@Suite(.offPool) struct CertificateValidityTests {
     static let future = CertificateValidity.custom(notBeforeOffset: 86_400, lifetimeSeconds: 86_400)
     static let past = CertificateValidity.custom(notBeforeOffset: -7200, lifetimeSeconds: 3600)
 

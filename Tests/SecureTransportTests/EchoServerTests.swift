@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The test helper itself: a released echo server must not leave its listener behind.
-@Suite struct EchoServerTests {
+@Suite(.offPool) struct EchoServerTests {
     @Test func releasingTheServerClosesItsListener() throws {
         let pki = try TestPKI()
         try pki.issueAgent("pve1", address: "127.0.0.1")

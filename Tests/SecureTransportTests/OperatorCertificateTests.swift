@@ -6,7 +6,7 @@ import TestSupport
 /// certs/README.md "Operators": the API's server (the master's agent certificate, peer policy
 /// `.operators`) accepts operator and read-only operator certificates and nothing else, with the
 /// rule named; agents refuse operators; the CRL applies; revocation works by name.
-@Suite struct OperatorCertificateTests {
+@Suite(.offPool) struct OperatorCertificateTests {
     static func apiServer(_ pki: TestPKI, crl: Bool = false) throws -> EchoServer {
         try pki.issueAgent("master", address: "127.0.0.1")
         var tls = pki.agentTLS("master")

@@ -6,7 +6,7 @@ import TestSupport
 
 /// `meridian ca issue-operator` and `meridian ca revoke` underneath: files, modes, roles, the
 /// CA's records, and every refusal naming what was wrong.
-@Suite struct OperatorIssueTests {
+@Suite(.offPool) struct OperatorIssueTests {
     @Test(arguments: [(false, CertificateRole.operator, "meridian-operator"), (true, .operatorReadOnly, "meridian-operator-read-only")])
     func issueWritesTheCertificateAndAPrivateKey(readOnly: Bool, role: CertificateRole, unit: String) throws {
         let pki = try TestPKI()

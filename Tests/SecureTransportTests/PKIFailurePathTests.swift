@@ -5,7 +5,7 @@ import TestSupport
 /// The PKI's failure paths: each one used to free an OpenSSL object and then let its owner free
 /// it again (or leaked it). Under `swift test --sanitize=address` a second free aborts the run,
 /// so these tests also prove that every object has one owner.
-@Suite struct PKIFailurePathTests {
+@Suite(.offPool) struct PKIFailurePathTests {
     /// A CA key that does not match ca.pem: the authority is refused after both were parsed.
     @Test func caKeyOfAnotherAuthorityIsRefusedByName() throws {
         let pki = try TestPKI(clusterName: "ours")

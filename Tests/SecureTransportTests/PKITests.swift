@@ -3,7 +3,7 @@ import SecureTransport
 import Testing
 import TestSupport
 
-@Suite("Cluster PKI")
+@Suite("Cluster PKI", .offPool)
 struct PKITests {
     @Test func initWritesTheDocumentedLayoutWithPrivateKeys() throws {
         let directory = try TemporaryDirectory("meridian-ca")

@@ -4,7 +4,7 @@ import TestSupport
 
 /// certs/README.md "Revocation", without root or a deployed cluster: a certificate listed in
 /// the cluster's CRL is refused by the side that loaded the CRL, and both sides name it.
-@Suite struct RevocationTests {
+@Suite(.offPool) struct RevocationTests {
     @Test func agentRefusesARevokedCoordinator() throws {
         let pki = try TestPKI()
         try pki.issueAgent("pve1", address: "127.0.0.1")

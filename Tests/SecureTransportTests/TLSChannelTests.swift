@@ -2,7 +2,7 @@ import SecureTransport
 import Testing
 import TestSupport
 
-@Suite("TLS channel over loopback")
+@Suite("TLS channel over loopback", .offPool)
 struct TLSChannelTests {
     @Test func echoRoundTripWithMutualAuthentication() throws {
         let pki = try TestPKI()

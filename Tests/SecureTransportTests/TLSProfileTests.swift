@@ -5,7 +5,7 @@ import TestSupport
 
 /// PROTOCOL.md §1, the parts a well-behaved Meridian client never exercises: a client that
 /// breaks the profile on purpose (`TLSContext.Profile`) is refused, and the refusal is named.
-@Suite struct TLSProfileTests {
+@Suite(.offPool) struct TLSProfileTests {
     @Test func tls12OnlyClientIsRefusedByTheAgent() throws {
         let pki = try TestPKI()
         try pki.issueAgent("pve1", address: "127.0.0.1")
