@@ -39,7 +39,10 @@ extension FanOut {
                         state.done += 1
                         return (complete(&state), false)
                     }
-                    if let finished { continuation.resume(returning: finished) }
+                    if let finished {
+                        DedicatedThread.releaseThreadState()
+                        continuation.resume(returning: finished)
+                    }
                     if abandoned { return }
                 }
             }

@@ -32,6 +32,7 @@ public enum FanOut {
                     let output = body(items[index])
                     shared.withLock { $0.results[index] = output }
                 }
+                DedicatedThread.releaseThreadState()
                 finishOne()
             }
             var started = 0

@@ -9,6 +9,7 @@ final class X509Certificate {
     let pointer: OpaquePointer
 
     init(withOwnedReference pointer: OpaquePointer) {
+        OpenSSLThreadState.registered
         self.pointer = pointer
     }
 

@@ -39,6 +39,7 @@ public final class TLSContext: @unchecked Sendable {
         }
         // Any process that speaks TLS must survive a peer that hangs up mid-write.
         ProcessSignals.ignoreSIGPIPE()
+        OpenSSLThreadState.registered
         let server = configuration.role == .agent
         ERR_clear_error()
         guard let context = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
