@@ -46,21 +46,12 @@ for kind in "${kinds[@]}"; do
     export SWIFT_BACKTRACE=enable=no
     lock=(); [ -n "${MERIDIAN_TEST_LOCK:-}" ] && lock=(flock "$MERIDIAN_TEST_LOCK")
     code=0
-    # KNOWN, NOT FIXED (issue 11): `meridian check` reading the service over HTTPS with an operator
-    # certificate leaks 4.9 kB of OpenSSL allocations (2 direct, 40 bytes each, from CRYPTO_zalloc;
-    # the unwinder stops in libcrypto) found at its exit by LeakSanitizer, which then exits before
-    # stdout is flushed. Skipped under ASan only until it is found; every other kind runs it.
-    # KNOWN, NOT FIXED (issue 11): under TSan in the full parallel run, HTTPTests' replies from the
-    # plain Hummingbird listener time out (40 s; 0 reports); alone under TSan the suite passes (8
-    # tests, 0.5 s), and it passed in the full run before this round's merges. Starvation of the
-    # listener by something else in the run is suspected, not found. Skipped under TSan only.
-    declare -A known_leak=([address]='|theBinaryUsesAnOperatorCertificateOrSurveysItself' [thread]='|HTTPTests')
     # Skipped: the tests that LD_PRELOAD libfaketime into agents (the lab suites: LabIntegrationTests
     # and every *LabTests of the service; and the faked-clock
     # ping). The sanitizer runtime calls clock_gettime before libfaketime is initialised
     # ("libfaketime: Unexpected recursive calls to clock_gettime()") and the agent never listens.
     "${lock[@]}" swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" ${filter:+--filter "$filter"} \
-        --skip "LabIntegrationTests|LabTests|fakedClockIsMeasuredWithinHalfTheRoundTrip${known_leak[$kind]:-}" \
+        --skip "LabIntegrationTests|LabTests|fakedClockIsMeasuredWithinHalfTheRoundTrip" \
         >"$logs/test.out" 2>&1 || code=$?
     unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS
     reports=$(grep -lE "$pattern" "$logs"/report.* "$logs/test.out" 2>/dev/null | wc -l)
