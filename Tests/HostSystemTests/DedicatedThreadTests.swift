@@ -12,8 +12,7 @@ import Testing
 
     static let calls = Calls()
     static let registered: Void = DedicatedThread.onReleaseThreadState {
-        let comm = (try? AtomicFile.read("/proc/thread-self/comm")).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let name = String(comm.prefix { $0 != "\n" })
+        let name = OffPoolTests.threadName()
         calls.threads.withLock { $0.append(name) }
     }
 
