@@ -39,17 +39,19 @@ public final class AgentProcess: Sendable {
         // Passed by environment too: under libfaketime's LD_PRELOAD a Swift binary sees no argv.
         env["MERIDIAN_AGENT_CONFIG"] = configPath
         self.logPath = logPath
+        // A restart appends to the same log: only this process's "listening on" counts.
+        let tail = LogTail(logPath)
         pid = try ChildProcess.spawnDetached([Self.agentBinary, "--config", configPath], environment: env, logPath: logPath)
         // Generous: it bounds a hang (an agent that never listens), not start-up speed.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let log = try? readText(logPath), log.contains("listening on") { return }
+            if tail.contains("listening on") { return }
             guard ChildProcess.isAlive(pid) else { break }
             ChildProcess.sleep(.milliseconds(20))
         }
         ChildProcess.signal(pid, 9)
         _ = ChildProcess.reap(pid)
-        throw TransportError(.connectFailed, "agent did not start listening; log: \((try? readText(logPath)) ?? "")")
+        throw TransportError(.connectFailed, "agent did not start listening; log: \(tail.text())")
     }
 
     /// SIGTERM, and waits until the process is gone (SIGKILL after 10 s), off the pool.

@@ -59,17 +59,18 @@ public enum LabProcesses {
         for (key, value) in layout.fakeClockEnvironment(node) { environment[key] = value }
         // Under LD_PRELOAD a Swift binary sees no argv, so the config comes by environment.
         environment["MERIDIAN_AGENT_CONFIG"] = layout.agentConfig(node)
+        // The log is appended to: a restarted agent's "listening on" is looked for after the old one's.
+        let log = LogTail(layout.agentLog(node))
         let pid: Int32
         do {
-            pid = try ChildProcess.spawnDetached([agentBinary], environment: environment, logPath: layout.agentLog(node))
+            pid = try ChildProcess.spawnDetached([agentBinary], environment: environment, logPath: log.path)
         } catch { throw CoordinatorError(.lab, "\(node): cannot start the agent: \(error)") }
         // Generous: it bounds a hang (an agent that never listens), not start-up speed.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let log = try? AtomicFile.read(layout.agentLog(node)), String(decoding: log, as: UTF8.self).contains("listening on") { return pid }
+            if log.contains("listening on") { return pid }
             if let status = ChildProcess.reap(pid) {
-                let log = (try? AtomicFile.read(layout.agentLog(node))).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                throw CoordinatorError(.lab, "\(node): agent exited with status \(status): \(log)")
+                throw CoordinatorError(.lab, "\(node): agent exited with status \(status): \(log.text())")
             }
             ChildProcess.sleep(.milliseconds(20))
         }
