@@ -180,25 +180,31 @@ struct ChronyApplyAction: Sendable {
         return (true, selected, evidence)
     }
 
-    /// Polls chronyc until the node serves or selected a cluster time server.
+    /// Polls chronyc until the node serves or selected a cluster time server: every 100 ms, one
+    /// chronyc a poll (a server is told by `tracking`, a client by `sources`; a client selects
+    /// within ~1 s of an iburst start, so a coarser poll was most of what apply added to chrony's
+    /// own time). On time-out both reports go into the evidence.
     func waitForSync(role: ChronyIntent.Role, servers: Set<String>, timeout: Duration, evidence: [CommandOutput]) -> (String?, [CommandOutput]) {
         let deadline = ContinuousClock.now + timeout
-        var last: [CommandOutput] = []
+        func tracking() -> CommandOutput { runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5)) }
+        func sources() -> CommandOutput { runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5)) }
+        var last: CommandOutput
         repeat {
-            let tracking = runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5))
-            let sources = runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5))
-            last = [tracking, sources]
             if role == .server {
-                if tracking.succeeded, let parsed = try? ChronyTracking(csv: tracking.stdout), parsed.isLocalReference || parsed.isSynchronised {
+                last = tracking()
+                if last.succeeded, let parsed = try? ChronyTracking(csv: last.stdout), parsed.isLocalReference || parsed.isSynchronised {
                     return (parsed.isLocalReference ? "LOCAL" : parsed.referenceName, evidence)
                 }
-            } else if sources.succeeded, let parsed = try? ChronySources.parse(csv: sources.stdout),
-                      let chosen = parsed.selected, servers.contains(chosen.address) {
-                return (chosen.address, evidence)
+            } else {
+                last = sources()
+                if last.succeeded, let parsed = try? ChronySources.parse(csv: last.stdout),
+                   let chosen = parsed.selected, servers.contains(chosen.address) {
+                    return (chosen.address, evidence)
+                }
             }
-            ChildProcess.sleep(.milliseconds(250))
+            ChildProcess.sleep(.milliseconds(100))
         } while ContinuousClock.now < deadline
-        return (nil, evidence + last)
+        return (nil, evidence + (role == .server ? [last, sources()] : [tracking(), last]))
     }
 
     /// Keeps the pre-Meridian file once, plus the last few versions with a timestamp.
