@@ -5,13 +5,15 @@
 #     (write each config, restart each chronyd, wait until each client selected the server)
 #   - `meridian status` on the converged lab (the median of 5 runs)
 # Targets (issue 10): apply <= 1.1 x floor + 0.3 s at 32 nodes; status on 32 nodes <= 0.3 s.
-# Release build in .build-release (as bench-serve.sh). Starts labs: run under the shared lock,
+# The binaries the package ships: static-Swift-stdlib release in .build-static (as package.sh and
+# bench-serve.sh; a dynamic build pays for loading the Swift runtime and Foundation at every
+# process start). Starts labs: run under the shared lock,
 #   flock /tmp/meridian-test.lock env SIZES=32 bash scripts/bench-lab.sh
 # APPLY_FLAGS adds flags to `meridian apply` (e.g. "--concurrency 16" for the old default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-release=(-c release --scratch-path .build-release)
+release=(-c release --static-swift-stdlib --scratch-path .build-static)
 swift build "${release[@]}" 2>&1 | tail -n 1
 bin=$(swift build "${release[@]}" --show-bin-path)
 M="$bin/meridian"

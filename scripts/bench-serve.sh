@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Prints `meridian serve`'s figures (issue 10), release build:
+# Prints `meridian serve`'s figures (issue 10) for the binary the package ships: a release build
+# with the Swift runtime linked statically (`--static-swift-stdlib`, in .build-static as
+# package.sh). Dynamically linked, the same service takes ~20 MB more RSS: the loader binds and
+# relocates libswiftCore, Foundation and its ICU in every process (an idle Foundation "hello"
+# is 16.6 MB dynamic, 5.1 MB static here).
 #   - idle RSS of a running `meridian serve` watching a NODES-node loopback lab (default 32),
 #     sampled every 0.5 s: the least (between surveys) and the most (during one)
 #   - CPU time (user + system, /proc/PID/stat) per survey of those nodes, over ~6 surveys
@@ -15,9 +19,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-32} DAYS=${DAYS:-30} INTERVAL=${INTERVAL:-10} PARTS=${PARTS:-lab history}
-release=(-c release --scratch-path .build-release)
-swift build "${release[@]}" 2>&1 | tail -n 1
-B=$(swift build "${release[@]}" --show-bin-path)
+release=(-c release --static-swift-stdlib --scratch-path .build-static)
+# BIN: a directory that already holds those binaries (another checkout's .build-static/release,
+# an unpacked package's usr/bin with meridian-bench beside it); then nothing is built.
+if [[ -n ${BIN:-} ]]; then B=$BIN; else
+    swift build "${release[@]}" 2>&1 | tail -n 1
+    B=$(swift build "${release[@]}" --show-bin-path)
+fi
+ldd "$B/meridian" | grep -q libswiftCore && echo "serve: note: $B/meridian links the Swift runtime dynamically (not what the package ships)"
 work=$(mktemp -d /tmp/meridian-serve-bench.XXXXXX)
 pid=
 cleanup() {
