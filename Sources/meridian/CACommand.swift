@@ -60,14 +60,16 @@ struct CA: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke every certificate issued to NAME (operator, agent or coordinator) and rewrite crl.pem.")
         @Argument(help: "The certificate's name: an operator, a node, or coordinator.") var name: String
-        @Option(help: "Certificate directory holding the cluster CA and its records.") var certs = "/etc/meridian/certs"
+        // --dir as `ca init` and `ca issue` name the same directory; --certs as `issue-operator`.
+        @Option(name: [.customLong("certs"), .customLong("dir")],
+                help: "Certificate directory holding the cluster CA and its records.") var certs = "/etc/meridian/certs"
 
         func run() throws {
             do {
                 let revocation = try PKI.revoke(name: name, in: certs)
                 let listed = revocation.serials.isEmpty ? "nothing new" : revocation.serials.joined(separator: ", ")
                 let already = revocation.alreadyRevoked.isEmpty ? "" : "; already revoked: \(revocation.alreadyRevoked.joined(separator: ", "))"
-                print("\(name): revoked \(listed)\(already); wrote \(revocation.revocationList) (run `meridian deploy` to give it to the agents; restart `meridian serve` for its API)")
+                print("\(name): revoked \(listed)\(already); wrote \(revocation.revocationList) (run `meridian deploy` to give it to the agents; a running `meridian serve` reads it within a second and closes the revoked operator's connections)")
             } catch { throw fail("\(error)") }
         }
     }
