@@ -92,8 +92,11 @@ final class APIFixture: Sendable {
         await call(connection, method, .object(params))
     }
 
-    /// Polls until `condition` holds (at most `seconds`).
-    func wait(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+    /// Polls until `condition` holds (at most `seconds`). A bound, not a timing: it returns as
+    /// soon as the condition holds. 30 s, not 5: under ThreadSanitizer on 2 cores, with every
+    /// suite running at once, an apply job's detached task waited longer than 5 s for a thread of
+    /// the cooperative pool (CI, interruptedJobIsVisibleThroughTheRouter).
+    func wait(seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if condition() { return true }
