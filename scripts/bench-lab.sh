@@ -10,22 +10,28 @@
 # process start). Starts labs: run under the shared lock,
 #   flock /tmp/meridian-test.lock env SIZES=32 bash scripts/bench-lab.sh
 # APPLY_FLAGS adds flags to `meridian apply` (e.g. "--concurrency 16" for the old default).
+# BIN: a directory that already holds those binaries (another checkout's .build-static/release);
+# then nothing is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 release=(-c release --static-swift-stdlib --scratch-path .build-static)
-swift build "${release[@]}" 2>&1 | tail -n 1
-bin=$(swift build "${release[@]}" --show-bin-path)
+if [[ -n ${BIN:-} ]]; then bin=$BIN; else
+    swift build "${release[@]}" 2>&1 | tail -n 1
+    bin=$(swift build "${release[@]}" --show-bin-path)
+fi
+ldd "$bin/meridian" | grep -q libswiftCore && echo "lab: note: $bin/meridian links the Swift runtime dynamically (not what the package ships)"
 M="$bin/meridian"
 lab=$(mktemp -d /tmp/meridian-bench-lab.XXXXXX)
 saved=$(mktemp -d /tmp/meridian-bench-conf.XXXXXX)
 trap '"$M" lab down --dir "$lab" >/dev/null 2>&1 || true; rm -rf "$lab" "$saved"' EXIT
 now() { date +%s.%N; }
+labup() { "$M" lab up --nodes "$1" --dir "$lab" >"$saved/lab-up.log" 2>&1 || { echo "lab up failed:" >&2; tail -n 5 "$saved/lab-up.log" >&2; exit 1; }; }
 elapsed() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.2f", e - s }'; }
 
 for n in ${SIZES:-16 32}; do
     "$M" lab down --dir "$lab" >/dev/null 2>&1 || true
-    "$M" lab up --nodes "$n" --dir "$lab" >/dev/null 2>&1
+    labup "$n"
     export MERIDIAN_CLUSTER=$lab/cluster.json
     start=$(now); "$M" apply --settle 60 ${APPLY_FLAGS:-} >/dev/null 2>"$lab/apply.err" || { echo "apply failed:"; tail "$lab/apply.err"; }; end=$(now)
     apply=$(elapsed "$start" "$end")
@@ -36,7 +42,7 @@ for n in ${SIZES:-16 32}; do
 
     # The floor, on an identical fresh lab.
     "$M" lab down --dir "$lab" >/dev/null 2>&1
-    "$M" lab up --nodes "$n" --dir "$lab" >/dev/null 2>&1
+    labup "$n"
     start=$(now)
     cp "$saved/node1.conf" "$lab/nodes/node1/etc/chrony/chrony.conf"
     "$M" lab restart-chrony --dir "$lab" --node node1

@@ -22,6 +22,8 @@ NODES=${NODES:-32} DAYS=${DAYS:-30} INTERVAL=${INTERVAL:-10} PARTS=${PARTS:-lab 
 release=(-c release --static-swift-stdlib --scratch-path .build-static)
 # BIN: a directory that already holds those binaries (another checkout's .build-static/release,
 # an unpacked package's usr/bin with meridian-bench beside it); then nothing is built.
+# The lab needs libMeridianLabTimestampShim.so beside them (package.sh does not build it:
+#   swift build -c release --static-swift-stdlib --scratch-path .build-static --product MeridianLabTimestampShim).
 if [[ -n ${BIN:-} ]]; then B=$BIN; else
     swift build "${release[@]}" 2>&1 | tail -n 1
     B=$(swift build "${release[@]}" --show-bin-path)
@@ -37,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ $PARTS == *lab* ]]; then
-"$B/meridian" lab up --nodes "$NODES" --dir "$work/lab" >/dev/null 2>&1
+"$B/meridian" lab up --nodes "$NODES" --dir "$work/lab" >"$work/lab-up.log" 2>&1 || { echo "lab up failed:" >&2; tail -n 5 "$work/lab-up.log" >&2; exit 1; }
 printf '{"interval_seconds": %s, "state_dir": "%s/state"}\n' "$INTERVAL" "$work" >"$work/serve.json"
 env ${SERVE_ENV:-} "$B/meridian" serve --cluster "$work/lab/cluster.json" --config "$work/serve.json" 2>"$work/serve.log" &
 pid=$!
