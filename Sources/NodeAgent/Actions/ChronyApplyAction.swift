@@ -184,20 +184,10 @@ struct ChronyApplyAction: Sendable {
     /// chronyc a poll (a server is told by `tracking`, a client by `sources`; a client selects
     /// within ~1 s of an iburst start, so a coarser poll was most of what apply added to chrony's
     /// own time). On time-out both reports go into the evidence.
-    /// A client first waits in one `chronyc waitsync` (it asks chronyd every 100 ms over the
-    /// command socket until chronyd has a reference that is not LOCAL) instead of a chronyc
-    /// process every 100 ms: 31 lab clients on 2 cores spent a third of the CPU starting them
-    /// while their neighbours restarted. `sources` then says whether the reference is one of the
-    /// intent's servers; if not (or waitsync failed) the poll goes on as before.
     func waitForSync(role: ChronyIntent.Role, servers: Set<String>, timeout: Duration, evidence: [CommandOutput]) -> (String?, [CommandOutput]) {
         let deadline = ContinuousClock.now + timeout
         func tracking() -> CommandOutput { runner.run(commands.chronyc + ["-c", "tracking"], timeout: .seconds(5)) }
         func sources() -> CommandOutput { runner.run(commands.chronyc + ["-c", "sources"], timeout: .seconds(5)) }
-        if role == .client {
-            let count = (timeout / .milliseconds(100)).rounded(.down)
-            let tries = count.isFinite ? Int(min(max(count, 1), 36_000)) : 1
-            _ = runner.run(commands.chronyc + ["waitsync", String(tries), "0", "0", "0.1"], timeout: timeout + .seconds(1))
-        }
         var last: CommandOutput
         repeat {
             if role == .server {
