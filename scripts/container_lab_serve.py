@@ -217,13 +217,28 @@ def main():
         fail("node2's ~%.1f s offset is gone from the history after a restart" % args.step)
     client.close()
     step("history: node2 ~%+.1f s, kept over a restart" % args.step)
-    # The hardened unit without CAP_SYS_NICE: the runtime's worker threads could not set their
-    # nice value and said so at each start (LimitNICE=-4 in meridian.service lets them).
+    # The hardened unit without CAP_SYS_NICE: the runtime's worker threads (libdispatch sets each
+    # one's nice from its task priority, down to -4) could not and said so at each start.
+    # meridian.service's LimitNICE=-4 lets them, where systemd can raise RLIMIT_NICE: it needs
+    # CAP_SYS_RESOURCE for that, which a real node's systemd has. This workplace has it nowhere,
+    # not even as root on the host, so the container's systemd keeps 0 (silently): then the unit's
+    # setting is checked and the journal lines are reported, not failed on.
+    setting = lab.exec("node1", "systemctl", "show", "-p", "LimitNICE", "--value", "meridian").stdout.strip()
+    if setting != "24":
+        fail("meridian.service's LimitNICE is %r, not 24 (nice -4)" % setting)
+    pid = lab.exec("node1", "systemctl", "show", "-p", "MainPID", "--value", "meridian").stdout.strip()
+    limits = lab.exec("node1", "cat", "/proc/%s/limits" % pid).stdout
+    applied = any(line.startswith("Max nice priority") and line.split()[3:5] == ["24", "24"] for line in limits.splitlines())
     journal = lab.exec("node1", "journalctl", "-b", "-u", "meridian", "--no-pager", "-o", "cat").stdout
     noise = [line for line in journal.splitlines() if "Failed to set thread priority" in line]
-    if noise:
-        fail("meridian.service's journal has %d 'Failed to set thread priority' lines, e.g. %r" % (len(noise), noise[0]))
-    step("journal: no thread-priority failures from the hardened unit")
+    if applied:
+        if noise:
+            fail("meridian.service's journal has %d 'Failed to set thread priority' lines, e.g. %r" % (len(noise), noise[0]))
+        step("journal: no thread-priority failures from the hardened unit")
+    else:
+        print("    the container's systemd could not raise RLIMIT_NICE (no CAP_SYS_RESOURCE here): LimitNICE=-4 unproven, %d"
+              " 'Failed to set thread priority' journal lines" % len(noise))
+        step("unit: LimitNICE=24 asked (not applicable in this container)")
     server.shutdown()
     print("  %-58s %7.2f s" % ("total", time.monotonic() - START))
 
