@@ -39,9 +39,13 @@ import TestSupport
             await served.monitor.stop()
         }
 
+        /// 30 s for the reply (a bound; it returns with it): under ThreadSanitizer on 2 cores, with
+        /// every suite at once, the client's 2 s default timed out (CI, 2026-12-03).
         func get(_ path: String, method: String = "GET") async throws -> LoopbackHTTPClient.Response {
             let address = address
-            return try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: path, method: method) }
+            return try await DedicatedThread.run(name: "http-test") {
+                try LoopbackHTTPClient.get(address, path: path, timeoutSeconds: 30, method: method)
+            }
         }
     }
 
@@ -105,8 +109,8 @@ import TestSupport
         configuration.httpListen = "127.0.0.1:0"
         let monitor = try HTTPMonitor(configuration: configuration, state: state, store: try HistoryStore(path: directory.path + "/h.db"), log: { _ in })
         let address = try await monitor.start()
-        let reply = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/api/v1/status") }
-        let page = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/") }
+        let reply = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/api/v1/status", timeoutSeconds: 30) }
+        let page = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/", timeoutSeconds: 30) }
         await monitor.stop()
         #expect(reply.status == 503 && reply.bodyText.contains("no survey"))
         #expect(page.status == 200 && page.bodyText.contains("no survey yet"))
