@@ -103,9 +103,7 @@ import TestSupport
             }
             print("bench-monitor: Chromium screenshot of the week page \(Self.ms(page)) vs about:blank \(Self.ms(blank)): the page adds \(Self.ms(page - blank)) (load + layout + paint + PNG)")
             // First paint as the browser records it (DevTools: performance paint entries).
-            var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-            parts.removeLast(3)  // Tests/MeridianServiceTests/HTTPBenchmarkTests.swift
-            let script = parts.joined(separator: "/") + "/scripts/page-paint.py"
+            let script = FixturePath.repository("scripts/page-paint.py")
             let paint = try await DedicatedThread.run(name: "bench") {
                 try ChildProcess.run(["python3", script, "http://\(address)/?window=week",
                                       "--runs", "7", "--chromium", chromium], timeout: .seconds(120))

@@ -7,6 +7,11 @@ import TestSupport
 /// The listener over real loopback sockets, with a snapshot built from fixtures and a real
 /// history database; no lab (HTTPLabTests has the real survey and the browser).
 @Suite struct HTTPTests {
+    /// Seconds a reply may take (a bound; the client returns with the reply): under
+    /// ThreadSanitizer on 2 cores, with every suite at once, the client's 2 s default timed out
+    /// (CI, 2026-12-03).
+    static let replyBound = 30.0
+
     final class Served: Sendable {
         let directory: TemporaryDirectory
         let state: ServiceState
@@ -39,12 +44,10 @@ import TestSupport
             await served.monitor.stop()
         }
 
-        /// 30 s for the reply (a bound; it returns with it): under ThreadSanitizer on 2 cores, with
-        /// every suite at once, the client's 2 s default timed out (CI, 2026-12-03).
         func get(_ path: String, method: String = "GET") async throws -> LoopbackHTTPClient.Response {
             let address = address
             return try await DedicatedThread.run(name: "http-test") {
-                try LoopbackHTTPClient.get(address, path: path, timeoutSeconds: 30, method: method)
+                try LoopbackHTTPClient.get(address, path: path, timeoutSeconds: HTTPTests.replyBound, method: method)
             }
         }
     }
@@ -109,8 +112,8 @@ import TestSupport
         configuration.httpListen = "127.0.0.1:0"
         let monitor = try HTTPMonitor(configuration: configuration, state: state, store: try HistoryStore(path: directory.path + "/h.db"), log: { _ in })
         let address = try await monitor.start()
-        let reply = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/api/v1/status", timeoutSeconds: 30) }
-        let page = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/", timeoutSeconds: 30) }
+        let reply = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/api/v1/status", timeoutSeconds: HTTPTests.replyBound) }
+        let page = try await DedicatedThread.run(name: "http-test") { try LoopbackHTTPClient.get(address, path: "/", timeoutSeconds: HTTPTests.replyBound) }
         await monitor.stop()
         #expect(reply.status == 503 && reply.bodyText.contains("no survey"))
         #expect(page.status == 200 && page.bodyText.contains("no survey yet"))

@@ -7,4 +7,12 @@ public enum FixturePath {
         parts.removeLast(2)  // drop TestSupport/Fixtures.swift
         return parts.joined(separator: "/") + "/\(testTarget)/Fixtures/\(relative)"
     }
+
+    /// `FixturePath.repository("scripts/page-paint.py")` → that file in the checkout the tests
+    /// were built from.
+    public static func repository(_ relative: String, file: StaticString = #filePath) -> String {
+        var parts = "\(file)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // drop Tests/TestSupport/Fixtures.swift
+        return parts.joined(separator: "/") + "/\(relative)"
+    }
 }
