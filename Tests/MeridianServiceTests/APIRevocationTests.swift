@@ -9,7 +9,7 @@ import TestSupport
 import Synchronization
 import WireProtocol
 
-/// `meridian ca revoke NAME` while the API runs: the revoked operator's open connection is closed
+/// `meridian ca revoke NAME --dir DIR` (the command itself) while the API runs: the revoked operator's open connection is closed
 /// within a bounded time and its next connection refused; another operator is not disturbed.
 /// Loopback 127.0.0.1 only.
 @Suite struct APIRevocationTests {
@@ -53,7 +53,11 @@ import WireProtocol
             defer { alice.close(); bob.close() }
             guard hello(alice, id: 1), hello(bob, id: 1) else { throw TransportError(.io, "hello failed before the revocation") }
 
-            _ = try PKI.revoke(name: "alice", in: pki.path)
+            // The admin's command, with `--dir` as `ca init` and `ca issue` name the directory.
+            let revoke = try ChildProcess.run([AgentProcess.meridianBinary, "ca", "revoke", "alice", "--dir", pki.path], timeout: .seconds(30))
+            guard revoke.succeeded, revoke.stdout.hasPrefix("alice: revoked "), revoke.stdout.contains("crl.pem") else {
+                throw TransportError(.io, "meridian ca revoke alice --dir: \(revoke.stdout) \(revoke.stderr)")
+            }
             // The open connection: the server closes it (a read sees the end) within a few seconds.
             let revoked = ContinuousClock.now
             var aliceCut: Duration?
