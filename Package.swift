@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "SecureTransport", "HostSystem", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "HostSystem", "RPCServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MeridianServiceTests", dependencies: ["MeridianService", "Coordinator", "NodeAgent", "HostSystem", "JSONCore", "SecureTransport", "RPCServer", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "MeridianService", "NodeAgent", "HostSystem", "JSONCore", "TestSupport"], swiftSettings: strict),

@@ -5,7 +5,9 @@ import WireProtocol
 
 /// The agent's TLS server: the shared hardened `RPCServer` (bounded handshakes and connections,
 /// frame budget, hello first, idle timeout, "busy"), coordinator peers only, answering with the
-/// agent's fixed `RequestRouter`.
+/// agent's fixed `RequestRouter`. Each request's peer is checked against the CRL as it is now
+/// (`RevocationWatch`, one `stat` when the file did not change): a coordinator revoked while its
+/// connection is open is answered -32011 "forbidden" at its next request, and the connection closed.
 public final class AgentServer: Sendable {
     public let configuration: AgentConfiguration
     public let localEndpoint: Endpoint
@@ -15,9 +17,16 @@ public final class AgentServer: Sendable {
         self.configuration = configuration
         let context = try TLSContext(configuration.tlsConfiguration)
         let router = RequestRouter(configuration: configuration, startedAt: .now)
+        let revocation = RevocationWatch(context: context, name: "agent", log: log)
         server = try RPCServer(endpoint: try configuration.endpoint, context: context, limits: configuration.serverLimits,
                                name: "agent", helloMethod: Method.hello.rawValue, log: log) { call in
-            router.respond(to: call.request, received: call.received)
+            if revocation.refuses(call.session.peer) {
+                log("agent: closing the connection of \(call.session.peer), whose certificate is now revoked")
+                let session = call.session
+                session.whenAnswered { session.close() }
+                return .failure(RPCError(code: RPCServer.forbidden, message: "forbidden: the certificate of \(call.session.peer) is revoked"))
+            }
+            return router.respond(to: call.request, received: call.received)
         }
         localEndpoint = server.localEndpoint ?? Endpoint(host: "?", port: 0)
     }

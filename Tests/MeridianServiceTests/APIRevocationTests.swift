@@ -3,6 +3,7 @@ import ClockSync
 import HostSystem
 import JSONCore
 @testable import MeridianService
+import RPCServer
 import SecureTransport
 import Testing
 import TestSupport

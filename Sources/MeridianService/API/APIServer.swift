@@ -22,7 +22,7 @@ public final class APIServer: Sendable {
                 limits: RPCServerLimits = APIServer.defaultLimits, log: @escaping @Sendable (String) -> Void) throws(ServiceError) {
         self.router = router
         self.log = log
-        revocation = tls.map { RevocationWatch(context: $0.context, log: log) }
+        revocation = tls.map { RevocationWatch(context: $0.context, name: "API", log: log) }
         guard tls != nil || socketPath != nil else { throw ServiceError(.invalidConfiguration, "the API needs a TCP address or a local socket") }
         let box = HandlerBox()
         var servers: [RPCServer] = []
@@ -97,7 +97,7 @@ public final class APIServer: Sendable {
     public var connectionCount: Int { connections.withLock { $0.count } }
 
     fileprivate func handle(_ call: RPCCall) -> Result<JSONValue, RPCError> {
-        if let revocation, case .certificate(let summary) = call.session.peer, revocation.current.revokes(serialHex: summary.serialHex) {
+        if let revocation, case .certificate(let summary) = call.session.peer, revocation.refuses(call.session.peer) {
             call.session.close()
             return .failure(RPCError(code: APIError.forbidden, message: "forbidden: the certificate of \(summary.commonName) is revoked"))
         }
