@@ -30,8 +30,13 @@ public struct ServeConfiguration: Sendable, Equatable {
     /// Where the history database and the service's journal live.
     public var stateDirectory: String = "/var/lib/meridian"
     /// Alert targets: each URL gets an HTTP POST of every event (protocol/schemas/event.schema.json).
-    /// `http://` with a numeric host only (`WebhookURL`): no name lookups, no https yet.
+    /// `http://` or `https://` with a numeric host only (`WebhookURL`): no name lookups.
     public var webhooks: [String] = []
+    /// The CA certificates (PEM) an https:// webhook's certificate must chain to.
+    public var webhookCA: String = ServeConfiguration.systemCABundle
+    /// Debian's bundle of public CAs (package ca-certificates); an internal receiver's CA is
+    /// named with `webhook_ca` instead.
+    public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
     /// Alert hooks: each argv runs once per event with the event as JSON on stdin.
     public var exec: [[String]] = []
     /// Seconds an exec hook may run before it is killed.
@@ -89,7 +94,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     enum Key: String, CaseIterable {
         case interval = "interval_seconds", surveyTimeout = "survey_timeout_seconds"
         case apiListen = "api_listen", apiSocket = "api_socket", httpListen = "http_listen"
-        case stateDirectory = "state_dir", webhooks, exec, execTimeout = "exec_timeout_seconds"
+        case stateDirectory = "state_dir", webhooks, webhookCA = "webhook_ca", exec, execTimeout = "exec_timeout_seconds"
         case repeatHours = "repeat_hours", retentionDays = "retention_days", rawHours = "raw_hours"
         case textfileDirectory = "textfile_dir"
         case httpTLS = "http_tls", httpTLSCertificate = "http_tls_cert", httpTLSKey = "http_tls_key"
@@ -160,7 +165,7 @@ public struct ServeConfiguration: Sendable, Equatable {
             guard let items = value.arrayValue else { throw ServiceError(.invalidConfiguration, "field \"webhooks\" must be an array of URLs, found \(value.kindName)") }
             webhooks = try items.enumerated().map { (index, item) throws(ServiceError) -> String in
                 guard let url = item.stringValue else {
-                    throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" must be an http:// URL string, found \(item.kindName)")
+                    throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" must be an http:// or https:// URL string, found \(item.kindName)")
                 }
                 do throws(ServiceError) { _ = try WebhookURL(parsing: url) } catch {
                     throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\" \(error.detail)")
@@ -168,6 +173,7 @@ public struct ServeConfiguration: Sendable, Equatable {
                 return url
             }
         }
+        if let value = try path(.webhookCA) { webhookCA = value }
         if let value = object[Key.exec.rawValue] {
             guard let items = value.arrayValue else { throw ServiceError(.invalidConfiguration, "field \"exec\" must be an array of argv arrays, found \(value.kindName)") }
             exec = try items.enumerated().map { (index, item) throws(ServiceError) -> [String] in

@@ -95,8 +95,8 @@ import TestSupport
     /// timeout each attempt) sit before the live receiver in the list; the live one still gets
     /// both events at once, and the publisher never waits.
     @Test func deadTargetsDelayNothingButThemselves() async throws {
-        let closed = try AlertTestReceiver()
-        closed.stop()  // its port is now closed
+        let closed = try ClosedPort()
+        defer { closed.close() }
         let silent = try SilentListener()
         defer { silent.close() }
         let receiver = try AlertTestReceiver()
@@ -132,8 +132,8 @@ import TestSupport
     }
 
     @Test func fullQueueDropsTheOldestWithALogLine() async throws {
-        let closed = try AlertTestReceiver()
-        closed.stop()
+        let closed = try ClosedPort()
+        defer { closed.close() }
         let url = closed.url
         let rig = try Rig({ $0.webhooks = [url] }, tune: { $0.queueCapacity = 1; $0.firstBackoff = .seconds(60) })
         defer { rig.alerter.stop() }
@@ -146,6 +146,23 @@ import TestSupport
 
 /// A listening socket that never accepts: connects succeed (the kernel's backlog), nothing
 /// is ever answered.
+/// A port of 127.0.0.1 where connections are refused, kept for the test: a socket bound to it
+/// that never listens. (A receiver stopped to free its port could see that port reused by
+/// another test's listener running in parallel, which then answered.)
+final class ClosedPort: Sendable {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        fd = silentSocket()
+        guard fd >= 0 else { throw HostError(.io, "socket: \(Errno.current)") }
+        port = try AlertTestReceiver.bindLoopback(fd)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+    func close() { closeSocket(fd) }
+}
+
 final class SilentListener: Sendable {
     let fd: Int32
     let port: UInt16

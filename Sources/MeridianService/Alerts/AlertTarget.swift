@@ -1,5 +1,6 @@
 import Coordinator
 import HostSystem
+import SecureTransport
 
 /// What one delivery attempt came to.
 enum DeliveryResult: Sendable, Equatable {
@@ -16,15 +17,16 @@ protocol AlertTarget: Sendable {
     func deliver(_ event: AlertEvent) -> DeliveryResult
 }
 
-/// HTTP POST of the event's JSON; 2xx is delivered, anything else or no answer in `timeout` is
-/// retried by the worker.
+/// HTTP POST of the event's JSON (over TLS with `tls`, for https://); 2xx is delivered,
+/// anything else or no answer in `timeout` is retried by the worker.
 struct WebhookTarget: AlertTarget {
     let url: WebhookURL
+    let tls: TLSContext?
     let timeout: Duration
     var name: String { url.description }
 
     func deliver(_ event: AlertEvent) -> DeliveryResult {
-        switch WebhookPost.send(event.json.encodedBytes(), to: url, timeout: timeout) {
+        switch WebhookPost.send(event.json.encodedBytes(), to: url, tls: tls, timeout: timeout) {
         case .status(let code) where (200...299).contains(code): .delivered
         case .status(let code): .failed("HTTP \(code)", retry: true)
         case .failed(let why): .failed(why, retry: true)

@@ -46,10 +46,20 @@ public final class Alerter: Sendable {
         let policy = TargetWorker.Policy(capacity: tuning.queueCapacity, firstBackoff: tuning.firstBackoff,
                                          maxBackoff: tuning.maxBackoff, maxAttempts: tuning.maxAttempts)
         var targets: [any AlertTarget] = [JournalTarget(write: tuning.journal)]
+        var webhookTLS: TLSContext?
         for (index, text) in configuration.webhooks.enumerated() {
-            do throws(ServiceError) { targets.append(WebhookTarget(url: try WebhookURL(parsing: text), timeout: tuning.webhookTimeout)) } catch {
+            let url: WebhookURL
+            do throws(ServiceError) { url = try WebhookURL(parsing: text) } catch {
                 throw ServiceError(.invalidConfiguration, "field \"webhooks[\(index)]\": \(error.detail)")
             }
+            if url.usesTLS, webhookTLS == nil {
+                // Read once, at start: a CA file that cannot be used is a configuration error now,
+                // not a failed delivery later.
+                do throws(TransportError) { webhookTLS = try TLSContext.webhookClient(caPath: configuration.webhookCA) } catch {
+                    throw ServiceError(.invalidConfiguration, "field \"webhook_ca\" (for \(text)): \(error.detail)")
+                }
+            }
+            targets.append(WebhookTarget(url: url, tls: url.usesTLS ? webhookTLS : nil, timeout: tuning.webhookTimeout))
         }
         var names = Set(targets.map(\.name))
         for argv in configuration.exec {

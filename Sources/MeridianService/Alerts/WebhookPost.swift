@@ -2,9 +2,10 @@ import SecureTransport
 import WireProtocol
 
 /// One HTTP/1.1 POST of an event to a webhook, over the project's own sockets
-/// (`PlainTCPStream`): `Connection: close`, the body with its Content-Length, then the status
-/// line is read and the rest ignored. Blocking, bounded by `timeout` from connect to status
-/// line: call it from the target's own thread.
+/// (`PlainTCPStream`, or `TLSConnection` with `tls` for https://): `Connection: close`, the
+/// body with its Content-Length, then the status line is read and the rest ignored. Blocking,
+/// bounded by `timeout` from connect to status line (the TLS handshake included): call it from
+/// the target's own thread.
 enum WebhookPost {
     /// The status line's code, or a failure naming what went wrong.
     enum Outcome: Equatable {
@@ -14,10 +15,12 @@ enum WebhookPost {
         var delivered: Bool { if case .status(let code) = self { (200...299).contains(code) } else { false } }
     }
 
-    static func send(_ body: [UInt8], to url: WebhookURL, timeout: Duration) -> Outcome {
+    /// `tls`: the context for an https:// URL (`TLSContext.webhookClient`); an https:// URL
+    /// without one fails, naming the missing setting.
+    static func send(_ body: [UInt8], to url: WebhookURL, tls: TLSContext? = nil, timeout: Duration) -> Outcome {
         let deadline = ContinuousClock.now + timeout
-        let stream: PlainTCPStream
-        do throws(TransportError) { stream = try PlainTCPStream.connect(to: Endpoint(host: url.host, port: url.port), timeout: timeout) } catch {
+        let stream: Stream
+        do throws(TransportError) { stream = try Stream.connect(to: url, tls: tls, timeout: timeout) } catch {
             return .failed(error.detail)
         }
         defer { stream.close() }
@@ -35,6 +38,47 @@ enum WebhookPost {
             }
         } catch {
             return .failed(error.detail)
+        }
+    }
+
+    /// Plain TCP or TLS, both bounded by a deadline.
+    enum Stream {
+        case plain(PlainTCPStream)
+        case tls(TLSConnection)
+
+        static func connect(to url: WebhookURL, tls: TLSContext?, timeout: Duration) throws(TransportError) -> Stream {
+            let endpoint = Endpoint(host: url.host, port: url.port)
+            guard url.usesTLS else { return .plain(try PlainTCPStream.connect(to: endpoint, timeout: timeout)) }
+            guard let tls else { throw TransportError(.config, "an https:// webhook needs a CA file to trust (serve.json's webhook_ca)") }
+            // The certificate must name the address dialled (TLSConnection checks the IP entry).
+            return .tls(try TLSConnection.connect(to: endpoint, context: tls, timeout: timeout))
+        }
+
+        func write(_ bytes: [UInt8], until deadline: ContinuousClock.Instant) throws(TransportError) {
+            switch self {
+            case .plain(let stream): try stream.write(bytes, until: deadline)
+            case .tls(let connection): try connection.write(bytes, timeout: Self.left(until: deadline))
+            }
+        }
+
+        func read(maxBytes: Int, until deadline: ContinuousClock.Instant) throws(TransportError) -> [UInt8] {
+            switch self {
+            case .plain(let stream): try stream.read(maxBytes: maxBytes, until: deadline)
+            case .tls(let connection): try connection.read(maxBytes: maxBytes, timeout: Self.left(until: deadline))
+            }
+        }
+
+        func close() {
+            switch self {
+            case .plain(let stream): stream.close()
+            case .tls(let connection): connection.close()
+            }
+        }
+
+        private static func left(until deadline: ContinuousClock.Instant) throws(TransportError) -> Duration {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw TransportError(.timedOut, "no answer before the deadline") }
+            return left
         }
     }
 

@@ -1,12 +1,15 @@
 import ClockSync
 
-/// A webhook target from serve.json's `webhooks`: `http://HOST[:PORT][/PATH]` with a numeric
-/// host (IPv4, or IPv6 in brackets). Names are refused: the service never does a DNS lookup (an
-/// offline cluster has none, and a lookup could stall a delivery past its deadline). `https://`
-/// is refused too, for now: the webhook client speaks plain HTTP/1.1 only.
+/// A webhook target from serve.json's `webhooks`: `http://HOST[:PORT][/PATH]` or `https://…`
+/// with a numeric host (IPv4, or IPv6 in brackets). Names are refused: the service never does a
+/// DNS lookup (an offline cluster has none, and a lookup could stall a delivery past its
+/// deadline). Over https the receiver's certificate must name that address (an IP entry in its
+/// subjectAltName) and be vouched for by serve.json's `webhook_ca`.
 public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
+    /// True for `https://`.
+    public var usesTLS: Bool
     /// The request target: path and query, "/" when the URL has none.
     public var target: String
     public let description: String
@@ -16,11 +19,10 @@ public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
         guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }) else {
             throw refuse("must be plain ASCII without spaces or control characters (percent-encode the rest)")
         }
-        if text.lowercased().hasPrefix("https://") {
-            throw refuse("https:// webhooks are not supported yet; use http:// to a receiver on a trusted network")
-        }
-        guard text.lowercased().hasPrefix("http://") else { throw refuse("must start with http://") }
-        let rest = text.dropFirst("http://".count)
+        let scheme = text.lowercased().hasPrefix("https://") ? "https://" : "http://"
+        guard text.lowercased().hasPrefix(scheme) else { throw refuse("must start with http:// or https://") }
+        usesTLS = scheme == "https://"
+        let rest = text.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         var path = String(rest.dropFirst(authority.count))
         if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
@@ -45,7 +47,7 @@ public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
         guard let address = IPAddress(String(hostText)), authority.hasPrefix("[") != address.isIPv4 else {
             throw refuse("the host must be a numeric address (IPv4, or IPv6 in brackets): names are never looked up")
         }
-        var port: UInt16 = 80
+        var port: UInt16 = usesTLS ? 443 : 80
         if let portText {
             guard let value = UInt16(portText), value > 0 else { throw refuse("the port must be 1...65535") }
             port = value
@@ -57,5 +59,5 @@ public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The Host header's value.
-    public var hostHeader: String { (host.contains(":") ? "[\(host)]" : host) + (port == 80 ? "" : ":\(port)") }
+    public var hostHeader: String { (host.contains(":") ? "[\(host)]" : host) + (port == (usesTLS ? 443 : 80) ? "" : ":\(port)") }
 }

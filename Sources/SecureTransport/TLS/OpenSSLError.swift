@@ -70,7 +70,8 @@ enum OpenSSLError {
     static func policyText(_ policy: Int32, roles: [CertificateRole]) -> String? {
         let names = roles.map(\.rawValue).joined(separator: " or ")
         let units = roles.map { "OU=\($0.organizationalUnit)" }.joined(separator: " or ")
-        let eku = roles.first?.extendedKeyUsage ?? "clientAuth"
+        // No roles: a web server (`PeerPolicy.webServer`), whose certificate needs serverAuth.
+        let eku = roles.first?.extendedKeyUsage ?? "serverAuth"
         switch policy {
         case Int32(MERIDIAN_POLICY_WRONG_OU): return "its subject lacks \(units)"
         case Int32(MERIDIAN_POLICY_SEVERAL_OU): return "its subject carries more than one OU; a \(names) certificate has exactly one, \(units)"

@@ -34,15 +34,23 @@ public enum PeerPolicy: Sendable, Equatable {
     /// coordinator certificate too; automation gets its own revocable operator certificates,
     /// and the coordinator key stays with the CLI (certs/README.md).
     case operators
+    /// A client dialling a server outside Meridian (an https:// webhook receiver): any server
+    /// certificate that the configured CA file vouches for and that names the address dialled;
+    /// no Meridian role, and no certificate of our own.
+    case webServer
 
-    /// The roles a peer may have under this policy.
+    /// The roles a peer may have under this policy (none for a web server).
     public var roles: [CertificateRole] {
         switch self {
         case .coordinator: [.coordinator]
         case .agent: [.agent]
         case .operators: [.operator, .operatorReadOnly]
+        case .webServer: []
         }
     }
+
+    /// True for the policies of a server (it accepts clients).
+    var acceptsClients: Bool { self == .coordinator || self == .operators }
 
     /// What a context presenting `role` accepts unless told otherwise.
     static func defaultPolicy(for role: CertificateRole) -> PeerPolicy { role == .agent ? .coordinator : .agent }

@@ -15,3 +15,17 @@ extension TLSContext {
         return try TLSContext(configuration, profile: profile)
     }
 }
+
+extension TLSContext {
+    /// The context of `meridian serve`'s https:// webhooks: a client with no certificate of its
+    /// own, TLS 1.3 or 1.2 (ECDHE + AEAD, as the HTTPS listener), trusting the CA certificates in
+    /// `caPath` alone (a PEM bundle: the system's, or the file of an internal CA). The address
+    /// dialled must be in the server certificate's subjectAltName (`TLSConnection.connect`).
+    public static func webhookClient(caPath: String) throws(TransportError) -> TLSContext {
+        let configuration = TLSConfiguration(caPath: caPath, certificatePath: "", keyPath: "", role: .operator, peer: .webServer)
+        var profile = Profile.meridian
+        profile.https = true
+        profile.presentsCertificate = false
+        return try TLSContext(configuration, profile: profile)
+    }
+}

@@ -58,7 +58,7 @@ public final class TLSContext: @unchecked Sendable {
         if profile.presentsCertificate {
             try Self.loadIdentity(context, configuration)
         }
-        guard server == (configuration.peer != .agent) else {
+        guard server == configuration.peer.acceptsClients else {
             throw TransportError(.config, "a context presenting the \(configuration.role.rawValue) certificate cannot accept \(configuration.peer.roles.map(\.rawValue).joined(separator: " or ")) peers: a server presents an agent certificate and accepts coordinators or operators, a client accepts agents")
         }
         switch configuration.peer {
@@ -72,8 +72,12 @@ public final class TLSContext: @unchecked Sendable {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, meridian_verify_operator_peer)
         case .agent:
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, meridian_verify_agent_peer)
+        case .webServer:
+            // OpenSSL's own chain, purpose (serverAuth) and address checks, no role callback.
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
         }
-        SSL_CTX_set_verify_depth(context, 2)
+        // The cluster CA signs leaves directly; a web server's chain may hold intermediates.
+        SSL_CTX_set_verify_depth(context, configuration.peer == .webServer ? 5 : 2)
         if let crlPath = configuration.crlPath, AtomicFile.exists(crlPath) {
             // The store belongs to the context; it takes its own reference to the CRL.
             let crl = try PKI.readRevocationList(crlPath)
