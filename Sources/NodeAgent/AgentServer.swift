@@ -22,8 +22,7 @@ public final class AgentServer: Sendable {
                                name: "agent", helloMethod: Method.hello.rawValue, log: log) { call in
             if revocation.refuses(call.session.peer) {
                 log("agent: closing the connection of \(call.session.peer), whose certificate is now revoked")
-                let session = call.session
-                session.whenAnswered { session.close() }
+                call.session.whenAnswered { [weak session = call.session] in session?.close() }
                 return .failure(RPCError(code: RPCServer.forbidden, message: "forbidden: the certificate of \(call.session.peer) is revoked"))
             }
             return router.respond(to: call.request, received: call.received)

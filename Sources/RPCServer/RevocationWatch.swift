@@ -13,13 +13,26 @@ import Synchronization
 ///   closes at the idle timeout): no thread of its own.
 public final class RevocationWatch: Sendable {
     public static let period: Duration = .seconds(1)
-    private let state: Mutex<(context: TLSContext, running: Bool, failure: String?)>
+    private struct State {
+        var context: TLSContext
+        var running = false
+        /// The last unusable CRL's error (logged once per change), and when it was seen: until
+        /// `period` has passed, no thread reads the file again.
+        var failure: String?
+        var failedAt: ContinuousClock.Instant?
+        /// Told of each new context, whichever thread read it (`start`).
+        var changed: (@Sendable (TLSContext) -> Void)?
+    }
+    private let state: Mutex<State>
+    /// Held while the file is read again: one reader at a time, so an older CRL read slowly
+    /// never replaces a newer one.
+    private let reading = Mutex(())
     private let name: String
     private let log: @Sendable (String) -> Void
 
     /// `name` starts each log line ("API", "agent").
     public init(context: TLSContext, name: String, log: @escaping @Sendable (String) -> Void) {
-        state = Mutex((context, false, nil))
+        state = Mutex(State(context: context))
         self.name = name
         self.log = log
     }
@@ -31,34 +44,51 @@ public final class RevocationWatch: Sendable {
     /// (a local-socket peer has none: never).
     public func refuses(_ peer: RPCPeer) -> Bool {
         guard case .certificate(let summary) = peer else { return false }
-        check { _ in }
-        return current.revokes(serialHex: summary.serialHex)
+        return check().revokes(serialHex: summary.serialHex)
     }
 
-    /// Reads the CRL again if its file changed; calls `changed` with the new context when it did.
-    /// A CRL that cannot be used is logged once per change and the previous one kept.
-    public func check(_ changed: (TLSContext) -> Void) {
-        let context = current
-        guard context.revocationListChanged else { return }
-        do {
-            let fresh = try context.reloaded()
-            state.withLock { $0.context = fresh; $0.failure = nil }
-            log("\(name): revocation list \(context.configuration.crlPath ?? "") changed; read it again")
-            changed(fresh)
-        } catch {
-            let message = "\(error)"
-            let fresh = state.withLock { value -> Bool in defer { value.failure = message }; return value.failure != message }
-            if fresh { log("\(name): revocation list changed but cannot be used, the previous one stays: \(message)") }
+    /// Reads the CRL again if its file changed, and returns the newest usable context. A new
+    /// one goes to the `changed` handler of `start` (if started), from the thread that read it.
+    /// A CRL that cannot be used is logged once per change and the previous one kept; the file
+    /// is then read again at most once a period.
+    @discardableResult
+    public func check() -> TLSContext {
+        reading.withLock { _ in
+            let (context, failedAt) = state.withLock { ($0.context, $0.failedAt) }
+            guard context.revocationListChanged else { return context }
+            if let failedAt, ContinuousClock.now - failedAt < Self.period { return context }
+            do {
+                let fresh = try context.reloaded()
+                let changed = state.withLock { value in
+                    value.context = fresh; value.failure = nil; value.failedAt = nil
+                    return value.changed
+                }
+                log("\(name): revocation list \(context.configuration.crlPath ?? "") changed; read it again")
+                changed?(fresh)
+                return fresh
+            } catch {
+                let message = "\(error)"
+                let fresh = state.withLock { value -> Bool in
+                    defer { value.failure = message; value.failedAt = .now }
+                    return value.failure != message
+                }
+                if fresh { log("\(name): revocation list changed but cannot be used, the previous one stays: \(message)") }
+                return context
+            }
         }
     }
 
-    /// Checks once a period on a thread of its own until `stop()`; `changed` gets each new context.
+    /// Checks once a period on a thread of its own until `stop()`; `changed` gets each new
+    /// context, found by this thread or by a request's `refuses`.
     public func start(_ changed: @escaping @Sendable (TLSContext) -> Void) {
-        guard state.withLock({ value -> Bool in defer { value.running = true }; return !value.running }) else { return }
+        guard state.withLock({ value -> Bool in
+            defer { value.running = true; value.changed = changed }
+            return !value.running
+        }) else { return }
         do {
             try DedicatedThread.start(name: "\(name.lowercased())-crl") { [self] in
                 while state.withLock({ $0.running }) {
-                    check(changed)
+                    check()
                     var slept = Duration.zero
                     while slept < Self.period, state.withLock({ $0.running }) {
                         ChildProcess.sleep(.milliseconds(100)); slept += .milliseconds(100)
@@ -70,5 +100,5 @@ public final class RevocationWatch: Sendable {
         }
     }
 
-    public func stop() { state.withLock { $0.running = false } }
+    public func stop() { state.withLock { $0.running = false; $0.changed = nil } }
 }

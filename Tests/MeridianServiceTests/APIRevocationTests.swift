@@ -59,8 +59,11 @@ import WireProtocol
             guard revoke.succeeded, revoke.stdout.hasPrefix("alice: revoked "), revoke.stdout.contains("crl.pem") else {
                 throw TransportError(.io, "meridian ca revoke alice --dir: \(revoke.stdout) \(revoke.stderr)")
             }
-            // The open connection: the server closes it (a read sees the end) within a few seconds.
             let revoked = ContinuousClock.now
+            // Bob asks at once: his request is likely to be the first to read the new CRL, and
+            // alice's connection must be closed all the same (the watch is told whoever read it).
+            guard hello(bob, id: 2) else { throw TransportError(.io, "bob's request right after the revocation failed") }
+            // The open connection: the server closes it (a read sees the end) within a few seconds.
             var aliceCut: Duration?
             while ContinuousClock.now - revoked < .seconds(5) {
                 do {
@@ -70,7 +73,7 @@ import WireProtocol
                 } catch { aliceCut = ContinuousClock.now - revoked; break }
             }
             let aliceAgain = (try? connect("alice")).map { hello($0, id: 2) } ?? false
-            return (aliceCut, aliceAgain, hello(bob, id: 2), (try? connect("bob")).map { hello($0, id: 3) } ?? false)
+            return (aliceCut, aliceAgain, hello(bob, id: 3), (try? connect("bob")).map { hello($0, id: 4) } ?? false)
         }
         let cut = try #require(outcome.aliceCut, "alice's open connection was not closed within 5 s")
         #expect(cut < RevocationWatch.period * 3)

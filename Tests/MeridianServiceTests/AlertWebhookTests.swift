@@ -144,8 +144,6 @@ import TestSupport
     }
 }
 
-/// A listening socket that never accepts: connects succeed (the kernel's backlog), nothing
-/// is ever answered.
 /// A port of 127.0.0.1 where connections are refused, kept for the test: a socket bound to it
 /// that never listens. (A receiver stopped to free its port could see that port reused by
 /// another test's listener running in parallel, which then answered.)
@@ -163,6 +161,8 @@ final class ClosedPort: Sendable {
     func close() { closeSocket(fd) }
 }
 
+/// A listening socket that never accepts: connects succeed (the kernel's backlog), nothing
+/// is ever answered.
 final class SilentListener: Sendable {
     let fd: Int32
     let port: UInt16

@@ -98,7 +98,8 @@ public final class APIServer: Sendable {
 
     fileprivate func handle(_ call: RPCCall) -> Result<JSONValue, RPCError> {
         if let revocation, case .certificate(let summary) = call.session.peer, revocation.refuses(call.session.peer) {
-            call.session.close()
+            // Answered first, then closed (closing here would discard the answer).
+            call.session.whenAnswered { [weak session = call.session] in session?.close() }
             return .failure(RPCError(code: APIError.forbidden, message: "forbidden: the certificate of \(summary.commonName) is revoked"))
         }
         return router.respond(to: call.request, on: connection(for: call.session))
