@@ -17,8 +17,8 @@ import TestSupport
         try pki.issueAgent("elsewhere", address: "127.0.0.9")
     }
 
-    func receiver(_ name: String) throws -> TLSWebhookReceiver {
-        try TLSWebhookReceiver(certificate: "\(pki.path)/\(name).pem", key: "\(pki.path)/\(name).key", ca: pki.ca)
+    func receiver(_ name: String, tls12Only: Bool = false) throws -> TLSWebhookReceiver {
+        try TLSWebhookReceiver(certificate: "\(pki.path)/\(name).pem", key: "\(pki.path)/\(name).key", ca: pki.ca, tls12Only: tls12Only)
     }
 
     static let body = Array(#"{"event":"verdict_changed"}"#.utf8)
@@ -34,6 +34,16 @@ import TestSupport
         #expect(request.head.hasPrefix("POST /hook HTTP/1.1\r\n"), "\(request.head)")
         #expect(request.head.contains("Host: 127.0.0.1:\(hooks.port)"), "\(request.head)")
         #expect(request.body == String(decoding: Self.body, as: UTF8.self))
+    }
+
+    /// Receivers that speak TLS 1.2 only (older appliances) are reached too, with ECDHE + AEAD.
+    @Test func aTLS12OnlyReceiverIsReached() throws {
+        let hooks = try receiver("hooks", tls12Only: true)
+        defer { hooks.stop() }
+        let outcome = WebhookPost.send(Self.body, to: try WebhookURL(parsing: hooks.url()), tls: try TLSContext.webhookClient(caPath: pki.ca),
+                                       timeout: .seconds(10))
+        #expect(outcome == .status(204), "\(outcome); receiver: \(hooks.handshakeErrors)")
+        #expect(hooks.requests.count == 1)
     }
 
     @Test func aCertificateForAnotherAddressIsRefusedByName() throws {

@@ -1,5 +1,5 @@
 import HostSystem
-import SecureTransport
+@testable import SecureTransport
 import Synchronization
 
 /// An HTTPS webhook receiver on 127.0.0.1 (port 0): the project's own TLS listener with the
@@ -15,9 +15,15 @@ final class TLSWebhookReceiver: Sendable {
     let port: UInt16
     private let state = ThreadCondition<(requests: [Request], handshakeErrors: [String], running: Bool, finished: Bool)>(([], [], true, false))
 
-    /// `certificate`/`key`: what it presents; `ca`: the CA file those chain to.
-    init(certificate: String, key: String, ca: String) throws {
-        let context = try TLSContext.https(certificatePath: certificate, keyPath: key, caPath: ca, crlPath: nil, operatorClients: false)
+    /// `certificate`/`key`: what it presents; `ca`: the CA file those chain to. `tls12Only`:
+    /// a receiver that speaks TLS 1.2 and nothing newer.
+    init(certificate: String, key: String, ca: String, tls12Only: Bool = false) throws {
+        var profile = TLSContext.Profile.meridian
+        profile.https = true
+        profile.verifiesPeer = false
+        profile.tls12Only = tls12Only
+        let context = try TLSContext(TLSConfiguration(caPath: ca, certificatePath: certificate, keyPath: key, role: .agent, peer: .operators),
+                                     profile: profile)
         let listener = try TLSListener(endpoint: Endpoint(host: "127.0.0.1", port: 0), context: context)
         port = listener.localEndpoint.port
         try DedicatedThread.start(name: "tls-receiver") { [state] in
