@@ -142,6 +142,9 @@ extension LabIntegrationTests {
         let history = try await Self.meridianCLI(["history", "--json", "--node", "node2", "--since", "1h", "--cluster", layout.clusterFile, "--config", directory.file("serve.json")])
         let summary = try JSONValue(parsing: Array(history.stdout.utf8))
         let worst = summary["nodes"]?.arrayValue?.first?["worst_abs_offset_seconds"]?.doubleValue ?? 0
-        #expect(worst > 0.9 && worst < 1.1, "node2's worst |offset| in the history: \(history.stdout)")
+        // Above: the 1 s step was kept. Below 2 s, not 1.1: a probe's error is up to half its
+        // round trip, and with both cores saturated (a sanitizer build beside the suite) one
+        // survey measured node2 at 1.47 s; a unit or sign error would be far off either way.
+        #expect(worst > 0.9 && worst < 2.0, "node2's worst |offset| in the history: \(history.stdout)")
     }
 }
