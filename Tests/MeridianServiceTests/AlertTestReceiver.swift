@@ -119,7 +119,7 @@ extension Substring {
     }
 }
 
-/// Raw socket calls for `SilentListener` (the test file that uses them stays free of Glibc).
+/// Raw socket calls for `IdleSocket` (the test file that uses them stays free of Glibc).
 func silentSocket() -> Int32 { socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
 func startListening(_ fd: Int32) -> Bool { listen(fd, 16) == 0 }
 func closeSocket(_ fd: Int32) { shutdown(fd, Int32(SHUT_RDWR)); _ = Glibc.close(fd) }

@@ -95,13 +95,13 @@ import TestSupport
     /// timeout each attempt) sit before the live receiver in the list; the live one still gets
     /// both events at once, and the publisher never waits.
     @Test func deadTargetsDelayNothingButThemselves() async throws {
-        let closed = try ClosedPort()
+        let closed = try IdleSocket(listening: false)
         defer { closed.close() }
-        let silent = try SilentListener()
+        let silent = try IdleSocket(listening: true)
         defer { silent.close() }
         let receiver = try AlertTestReceiver()
         defer { receiver.stop() }
-        let closedURL = closed.url, silentURL = "http://127.0.0.1:\(silent.port)/hook"
+        let closedURL = closed.url, silentURL = silent.url
         let rig = try Rig({ $0.webhooks = [closedURL, silentURL, receiver.url] }, tune: { $0.firstBackoff = .seconds(1) })
         defer { rig.alerter.stop() }
 
@@ -132,7 +132,7 @@ import TestSupport
     }
 
     @Test func fullQueueDropsTheOldestWithALogLine() async throws {
-        let closed = try ClosedPort()
+        let closed = try IdleSocket(listening: false)
         defer { closed.close() }
         let url = closed.url
         let rig = try Rig({ $0.webhooks = [url] }, tune: { $0.queueCapacity = 1; $0.firstBackoff = .seconds(60) })
@@ -144,35 +144,22 @@ import TestSupport
     }
 }
 
-/// A port of 127.0.0.1 where connections are refused, kept for the test: a socket bound to it
-/// that never listens. (A receiver stopped to free its port could see that port reused by
-/// another test's listener running in parallel, which then answered.)
-final class ClosedPort: Sendable {
+/// A socket of 127.0.0.1 that never accepts, kept for the test.
+/// - `listening: false`: bound only, so connections are refused. (A receiver stopped to free its
+///   port could see that port reused by another test's listener running in parallel, which then
+///   answered.)
+/// - `listening: true`: connects succeed (the kernel's backlog), nothing is ever answered.
+final class IdleSocket: Sendable {
     let fd: Int32
     let port: UInt16
 
-    init() throws {
+    init(listening: Bool) throws {
         fd = silentSocket()
         guard fd >= 0 else { throw HostError(.io, "socket: \(Errno.current)") }
         port = try AlertTestReceiver.bindLoopback(fd)
+        if listening, !startListening(fd) { throw HostError(.io, "listen: \(Errno.current)") }
     }
 
     var url: String { "http://127.0.0.1:\(port)/hook" }
-    func close() { closeSocket(fd) }
-}
-
-/// A listening socket that never accepts: connects succeed (the kernel's backlog), nothing
-/// is ever answered.
-final class SilentListener: Sendable {
-    let fd: Int32
-    let port: UInt16
-
-    init() throws {
-        fd = silentSocket()
-        guard fd >= 0 else { throw HostError(.io, "socket: \(Errno.current)") }
-        port = try AlertTestReceiver.bindLoopback(fd)
-        guard startListening(fd) else { throw HostError(.io, "listen: \(Errno.current)") }
-    }
-
     func close() { closeSocket(fd) }
 }
