@@ -20,12 +20,7 @@ public final class AgentServer: Sendable {
         let revocation = RevocationWatch(context: context, name: "agent", log: log)
         server = try RPCServer(endpoint: try configuration.endpoint, context: context, limits: configuration.serverLimits,
                                name: "agent", helloMethod: Method.hello.rawValue, log: log) { call in
-            if revocation.refuses(call.session.peer) {
-                log("agent: closing the connection of \(call.session.peer), whose certificate is now revoked")
-                call.session.whenAnswered { [weak session = call.session] in session?.close() }
-                return .failure(RPCError(code: RPCServer.forbidden, message: "forbidden: the certificate of \(call.session.peer) is revoked"))
-            }
-            return router.respond(to: call.request, received: call.received)
+            revocation.refusal(call) ?? router.respond(to: call.request, received: call.received)
         }
         localEndpoint = server.localEndpoint ?? Endpoint(host: "?", port: 0)
     }

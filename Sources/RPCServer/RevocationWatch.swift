@@ -1,6 +1,7 @@
 import HostSystem
 import SecureTransport
 import Synchronization
+import WireProtocol
 
 /// Revocation while a server runs: `meridian ca revoke NAME` rewrites the CRL, and without this
 /// a peer's open connection would outlive its certificate. The listener reads the new CRL on the
@@ -45,6 +46,16 @@ public final class RevocationWatch: Sendable {
     public func refuses(_ peer: RPCPeer) -> Bool {
         guard case .certificate(let summary) = peer else { return false }
         return check().revokes(serialHex: summary.serialHex)
+    }
+
+    /// The answer to `call` when its peer's certificate is revoked (nil otherwise): -32011
+    /// "forbidden", and the connection closed once that answer is sent (closing first would
+    /// discard it). Both servers put this before their own handler.
+    public func refusal(_ call: RPCCall) -> Result<JSONValue, RPCError>? {
+        guard refuses(call.session.peer) else { return nil }
+        log("\(name): closing the connection of \(call.session.peer), whose certificate is now revoked")
+        call.session.whenAnswered { [weak session = call.session] in session?.close() }
+        return .failure(RPCError(code: RPCServer.forbidden, message: "forbidden: the certificate of \(call.session.peer.name) is revoked"))
     }
 
     /// Reads the CRL again if its file changed, and returns the newest usable context. A new

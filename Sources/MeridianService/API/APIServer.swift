@@ -97,11 +97,7 @@ public final class APIServer: Sendable {
     public var connectionCount: Int { connections.withLock { $0.count } }
 
     fileprivate func handle(_ call: RPCCall) -> Result<JSONValue, RPCError> {
-        if let revocation, case .certificate(let summary) = call.session.peer, revocation.refuses(call.session.peer) {
-            // Answered first, then closed (closing here would discard the answer).
-            call.session.whenAnswered { [weak session = call.session] in session?.close() }
-            return .failure(RPCError(code: APIError.forbidden, message: "forbidden: the certificate of \(summary.commonName) is revoked"))
-        }
+        if let refused = revocation?.refusal(call) { return refused }
         return router.respond(to: call.request, on: connection(for: call.session))
     }
 
